@@ -1,0 +1,191 @@
+"""The analyzer: news-aware tokenizing, lowercasing, stop words and a cached NLTK stemmer.
+
+One chain serves indexing, querying and highlighting, so a word is always cut
+the same way and character offsets survive for snippets. Whoosh pickles the
+analyzer into the index schema, so everything here is a module-level class or
+function (no lambdas), and the stemmer is chosen by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+STOPWORDS_FILE = Path(__file__).with_name("data") / "stopwords_en.txt"
+
+# Order matters: dotted acronyms (U.S., e.g.) and grouped numbers (2,298 / 3.5)
+# before plain words, so "U.S." is one token while "dmcs.o" is two.
+TOKEN_PATTERN = re.compile(
+    r"(?:[^\W\d_]\.){2,}(?![^\W\d_])"  # U.S.  U.K.  e.g.
+    r"|\d+(?:[.,]\d+)+"  # 2,298  3.5  1,800
+    r"|\w+(?:['\u2019]\w+)*",  # words, with inner apostrophes (Kazakhstan's, don't)
+    re.UNICODE,
+)
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
+def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
+    """The shipped stop list (NLTK's corpus cannot be downloaded offline)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+STOPWORDS = load_stopwords()
+
+
+def normalize_token(text: str) -> str:
+    """Lowercase and unify one raw token: U.S. -> us, Kazakhstan's -> kazakhstan."""
+    if "." in text and not text[0].isdigit():
+        text = text.replace(".", "")
+    elif "," in text:
+        text = text.replace(",", "")  # 2,298 and 2298 are the same number
+    if "'" in text or "\u2019" in text:
+        text = _POSSESSIVE.sub("", text).replace("\u2019", "'")
+    return text.lower()
+
+
+class NewsTokenizer(Tokenizer):
+    """Regex tokenizer that keeps offsets and normalises news tokens in one pass."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(value)):
+            text = match.group(0)
+            if keeporiginal:
+                t.original = text
+            t.text = normalize_token(text)
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class NewsStopFilter(Filter):
+    """Drops stop words and renumbers positions so phrases skip them consistently."""
+
+    def __init__(self, stoplist: frozenset[str] | None = None) -> None:
+        self.stops = STOPWORDS if stoplist is None else frozenset(stoplist)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NewsStopFilter) and self.stops == other.stops
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stops = self.stops
+        pos = None
+        for t in tokens:
+            if t.text in stops or not t.text:
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            if t.positions:
+                pos = 0 if pos is None else pos + 1
+                t.pos = pos
+            yield t
+
+
+@lru_cache(maxsize=1)
+def _snowball() -> Any:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _porter() -> Any:
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem_snowball(word: str) -> str:
+    return str(_snowball().stem(word))
+
+
+@lru_cache(maxsize=200_000)
+def stem_porter(word: str) -> str:
+    return str(_porter().stem(word))
+
+
+def stem_none(word: str) -> str:
+    return word
+
+
+STEM_FUNCTIONS = {"snowball": stem_snowball, "porter": stem_porter, "none": stem_none}
+
+
+def stem(word: str, stemmer: str = "snowball") -> str:
+    """Stem one lowercase word with the named stemmer (cached)."""
+    return STEM_FUNCTIONS[stemmer](word)
+
+
+class CachedStemFilter(Filter):
+    """Stems with an NLTK stemmer chosen by name, so the pickled schema stays portable."""
+
+    is_morph = True
+
+    def __init__(self, stemmer: str = "snowball") -> None:
+        if stemmer not in STEM_FUNCTIONS:
+            raise ValueError(f"unknown stemmer {stemmer!r}")
+        self.stemmer = stemmer
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CachedStemFilter) and self.stemmer == other.stemmer
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        fn = STEM_FUNCTIONS[self.stemmer]
+        for t in tokens:
+            if not t.stopped:
+                t.text = fn(t.text)
+            yield t
+
+
+@lru_cache(maxsize=8)
+def news_analyzer(stemmer: str = "snowball") -> Composable:
+    """The analyzer for searchable text: tokens, stop words removed, stemmed."""
+    chain = NewsTokenizer() | NewsStopFilter()
+    if stemmer != "none":
+        chain = chain | CachedStemFilter(stemmer)
+    return chain
+
+
+def spelling_analyzer() -> Composable:
+    """Unstemmed lowercase words: the vocabulary that did-you-mean draws from."""
+    return NewsTokenizer()
+
+
+def analyze(text: str, stemmer: str = "snowball") -> list[str]:
+    """The index terms of ``text``, in order (handy for tests and debugging)."""
+    return [t.text for t in news_analyzer(stemmer)(text)]

@@ -1,0 +1,215 @@
+"""Reindex: incremental by content hash in one commit, or a full rebuild published atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex
+from whoosh.writing import IndexWriter
+
+from . import storage
+from .config import IndexConfig
+from .documents import Scan, iter_files, read_file
+from .errors import BylineError, IndexCorrupt, IndexMissing
+from .models import Article, IndexStats, Skip
+from .paragraphs import split_paragraphs
+from .schema import build_schema, schema_stemmer
+
+log = logging.getLogger("byline")
+
+Progress = Callable[[int, int], None]
+
+#: Below this many articles a single-process writer is faster than forking workers.
+PARALLEL_MIN_ARTICLES = 2000
+
+
+def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
+    """The Whoosh documents for one article: one per paragraph, headline first."""
+    paragraphs = article.paragraphs or split_paragraphs(article)
+    count = len(paragraphs)
+    for p in paragraphs:
+        doc: dict[str, Any] = {
+            "article_id": article.id,
+            "paragraph_no": p.no,
+            "paragraph_count": count,
+            "kind": p.kind,
+            "heading": p.heading,
+        }
+        if p.searchable:
+            doc.update(title=article.title, text=p.text, spell=p.text)
+            if article.date:
+                doc["date"] = article.date
+            if article.source:
+                doc["source"] = article.source
+        else:  # kept for the article view, invisible to search
+            doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
+        if p.no == 1:
+            doc["article"] = {
+                "title": article.title,
+                "path": article.path,
+                "date": article.date,
+                "source": article.source,
+                "url": article.url,
+                "author": article.author,
+                "hash": article.content_hash,
+            }
+        yield doc
+
+
+def _source_articles(
+    config: IndexConfig, scan: Scan, progress: Progress | None
+) -> Iterator[Article]:
+    """Articles from the source folder, duplicates of an earlier id skipped with a reason."""
+    if not config.source_dir.is_dir():
+        raise BylineError(
+            f"source folder {config.source_dir} does not exist; "
+            "pass --source DIR or set BYLINE_SOURCE_DIR"
+        )
+    root = config.source_dir.resolve()
+    files = list(iter_files(root, scan))
+    seen: dict[str, str] = {}
+    for n, path in enumerate(files, start=1):
+        for article in read_file(path, root, scan):
+            if article.id in seen:
+                scan.skipped.append(
+                    Skip(article.path, f"duplicate article id {article.id!r} (also {seen[article.id]})")
+                )
+                continue
+            seen[article.id] = article.path
+            yield article
+        if progress is not None:
+            progress(n, len(files))
+
+
+def _existing_hashes(ix: FileIndex) -> dict[str, str]:
+    with ix.searcher() as s:
+        return {
+            fields["article_id"]: fields.get("article", {}).get("hash", "")
+            for fields in s.documents(kind="headline")
+        }
+
+
+def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
+    procs = config.writer_procs or min(os.cpu_count() or 1, 4)
+    if procs > 1 and articles >= PARALLEL_MIN_ARTICLES:
+        return ix.writer(procs=procs, multisegment=True, limitmb=config.writer_limitmb)
+    return ix.writer(limitmb=config.writer_limitmb)
+
+
+def _add(writer: IndexWriter, articles: Iterable[Article]) -> int:
+    n = 0
+    for article in articles:
+        for doc in paragraph_documents(article):
+            writer.add_document(**doc)
+            n += 1
+    return n
+
+
+def reindex(
+    config: IndexConfig, full: bool = False, progress: Progress | None = None
+) -> IndexStats:
+    """Bring the index in line with the source folder; see the module docstring."""
+    started = time.perf_counter()
+    index_dir = config.index_dir
+    with storage.reindex_lock(index_dir, "full rebuild" if full else "incremental reindex"):
+        ix: FileIndex | None = None
+        try:
+            ix = storage.open_index(index_dir)
+            if schema_stemmer(ix.schema) != config.stemmer:
+                log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
+                full = True
+        except IndexMissing:
+            full = True
+        except IndexCorrupt as exc:
+            log.warning("%s; rebuilding", exc)
+            full = True
+        scan = Scan()
+        if full:
+            counts = _full(config, scan, progress)
+        else:
+            assert ix is not None
+            counts = _incremental(ix, config, scan, progress)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        final = storage.open_index(index_dir)
+        with final.searcher() as s:
+            paragraphs = s.doc_count()
+            articles = s.doc_frequency("kind", "headline")
+        generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
+        stats = IndexStats(
+            articles=articles,
+            paragraphs=paragraphs,
+            skipped=tuple(scan.skipped),
+            ignored=scan.ignored,
+            seconds=time.perf_counter() - started,
+            generation=generation,
+            last_reindex=now,
+            full=full,
+            **counts,
+        )
+        meta = stats.to_dict()
+        meta["warnings"] = [{"path": w.path, "reason": w.reason} for w in scan.warnings]
+        storage.write_meta(index_dir, meta)
+        return stats
+
+
+def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[str, int]:
+    index_dir = config.index_dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    keep = storage.current_name_or_none(index_dir)
+    storage.remove_stale(index_dir, keep=keep)  # leftovers of a killed rebuild
+    name = storage.next_name(index_dir)
+    ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
+    articles = list(_source_articles(config, scan, progress))
+    writer = _writer(ix, config, len(articles))
+    try:
+        _add(writer, articles)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    storage.publish(index_dir, name)
+    return {"added": len(articles), "updated": 0, "removed": 0, "unchanged": 0}
+
+
+def _incremental(
+    ix: FileIndex, config: IndexConfig, scan: Scan, progress: Progress | None
+) -> dict[str, int]:
+    known = _existing_hashes(ix)
+    added: list[Article] = []
+    updated: list[Article] = []
+    seen: set[str] = set()
+    for article in _source_articles(config, scan, progress):
+        seen.add(article.id)
+        old = known.get(article.id)
+        if old is None:
+            added.append(article)
+        elif old != article.content_hash:
+            updated.append(article)
+    removed = [aid for aid in known if aid not in seen]
+    counts = {
+        "added": len(added),
+        "updated": len(updated),
+        "removed": len(removed),
+        "unchanged": len(seen) - len(added) - len(updated),
+    }
+    if not (added or updated or removed):
+        return counts
+    writer = _writer(ix, config, len(added) + len(updated))
+    try:
+        for aid in removed:
+            writer.delete_by_term("article_id", aid)
+        for article in updated:
+            writer.delete_by_term("article_id", article.id)
+        _add(writer, updated + added)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return counts

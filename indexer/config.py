@@ -1,0 +1,95 @@
+"""Every setting Byline has, declared once with its default and help text.
+
+The CLI, the web app (``BYLINE_*`` environment variables) and library users all
+build an :class:`IndexConfig`; unknown keys are rejected rather than ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+#: The project folder (where manage.py lives): defaults never depend on the cwd.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "BYLINE_"
+STEMMERS = ("snowball", "porter", "none")
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the documents and the index live, and how they are analysed and ranked."""
+
+    source_dir: Path = _setting(PROJECT_DIR / "seeds", "Folder of news documents to index.")
+    index_dir: Path = _setting(PROJECT_DIR / "var" / "index", "Folder that holds the Whoosh index.")
+    stemmer: str = _setting("snowball", "Stemmer: snowball, porter or none.")
+    title_boost: float = _setting(0.5, "Weight of the article title relative to paragraph text.")
+    heading_factor: float = _setting(0.6, "Score factor for section headings (body text is 1.0).")
+    caption_factor: float = _setting(0.75, "Score factor for photo captions.")
+    headline_factor: float = _setting(1.0, "Score factor for the headline paragraph.")
+    all_terms_first_max: int = _setting(
+        6, "Queries with up to this many words rank paragraphs holding every word first."
+    )
+    max_query_length: int = _setting(1000, "Longest query accepted, in characters.")
+    max_expansions: int = _setting(64, "Most terms a prefix or fuzzy query may expand to.")
+    max_per_page: int = _setting(100, "Largest page size accepted.")
+    max_results: int = _setting(10_000, "Deepest result rank that can be paged to.")
+    writer_procs: int = _setting(0, "Indexing processes; 0 picks from the CPU count.")
+    writer_limitmb: int = _setting(256, "Memory per indexing process, in MB.")
+    snippet_chars: int = _setting(320, "Paragraphs longer than this are cut to fragments.")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_dir", Path(self.source_dir).expanduser())
+        object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
+        if self.stemmer not in STEMMERS:
+            raise ConfigError(f"stemmer must be one of {', '.join(STEMMERS)}, not {self.stemmer!r}")
+        for name in ("max_query_length", "max_expansions", "max_per_page", "max_results"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+
+    @classmethod
+    def settings(cls) -> dict[str, str]:
+        """Name -> help for every setting (for --help and the docs)."""
+        return {f.name: f.metadata["help"] for f in fields(cls)}
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], base: IndexConfig | None = None) -> IndexConfig:
+        """Build a config from plain values (strings are converted); unknown keys raise."""
+        base = base or cls()
+        known = {f.name: f for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        for key, raw in values.items():
+            if key not in known:
+                raise ConfigError(
+                    f"unknown setting {key!r}; known settings: {', '.join(sorted(known))}"
+                )
+            default = getattr(base, key)
+            try:
+                if isinstance(raw, str) and not isinstance(default, str):
+                    raw = Path(raw) if isinstance(default, Path) else type(default)(raw)
+            except ValueError as exc:
+                raise ConfigError(f"setting {key!r}: cannot read {raw!r} ({exc})") from None
+            changes[key] = raw
+        return replace(base, **changes)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> IndexConfig:
+        """Read ``BYLINE_<SETTING>`` variables, then apply ``overrides`` (None means unset)."""
+        environ = os.environ if environ is None else environ
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in environ.items():
+            if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :].lower() in known:
+                values[key[len(ENV_PREFIX) :].lower()] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_mapping(values)

@@ -1,0 +1,171 @@
+"""SearchEngine: the one entry point of the library.
+
+It owns every Whoosh resource: searchers are opened here, reused per thread
+while the index generation is unchanged, and refreshed when a reindex (in this
+or another process) publishes a new one. Callers only ever get dataclasses.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from whoosh.searching import Searcher
+
+from . import build, search, storage
+from .config import IndexConfig
+from .errors import IndexCorrupt
+from .highlighting import highlight
+from .models import Article, IndexStats, Paragraph, SearchPage, Skip
+
+
+class SearchEngine:
+    """Index a folder of news and search it by paragraph.
+
+    >>> engine = SearchEngine(IndexConfig(source_dir="seeds", index_dir="var/index"))
+    >>> stats = engine.reindex()                      # doctest: +SKIP
+    >>> page = engine.search("fuel prices")           # doctest: +SKIP
+    """
+
+    def __init__(self, config: IndexConfig | None = None) -> None:
+        self.config = config or IndexConfig()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[Searcher] = []
+
+    # -- index lifecycle ----------------------------------------------------
+
+    def reindex(self, full: bool = False, progress: build.Progress | None = None) -> IndexStats:
+        """Bring the index up to date with ``source_dir`` (incremental unless ``full``)."""
+        return build.reindex(self.config, full=full, progress=progress)
+
+    def stats(self) -> IndexStats:
+        """What the live index holds, and what its last reindex did."""
+        with self._searcher() as s:
+            paragraphs = s.doc_count()
+            articles = s.doc_frequency("kind", "headline")
+        meta = storage.read_meta(self.config.index_dir)
+        return IndexStats(
+            articles=articles,
+            paragraphs=paragraphs,
+            added=int(meta.get("added", 0)),
+            updated=int(meta.get("updated", 0)),
+            removed=int(meta.get("removed", 0)),
+            unchanged=int(meta.get("unchanged", 0)),
+            skipped=tuple(Skip(d["path"], d["reason"]) for d in meta.get("skipped", [])),
+            ignored=int(meta.get("ignored", 0)),
+            seconds=float(meta.get("seconds", 0.0)),
+            generation=self.generation(),
+            last_reindex=meta.get("last_reindex"),
+            full=bool(meta.get("full", False)),
+        )
+
+    def generation(self) -> str:
+        """An opaque token that changes whenever a reindex publishes new data."""
+        with self._searcher() as s:
+            return f"{self._local.name}.{s.reader().generation()}"
+
+    # -- searching ------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = 10,
+        per_article: int | None = None,
+        strict: bool = False,
+    ) -> SearchPage:
+        """One page of ranked paragraphs (or best paragraph per article with ``per_article=1``).
+
+        Lenient by default: a query that does not parse is searched as plain
+        words and ``page.notice`` says so; ``strict=True`` raises QueryError.
+        """
+        started = time.perf_counter()
+        with self._searcher() as s:
+            result = search.run(s, query, self.config, page, per_page, per_article, strict)
+        return replace(result, took_ms=(time.perf_counter() - started) * 1000)
+
+    def article(self, article_id: str) -> Article | None:
+        """The whole article with every paragraph (boilerplate included), or None."""
+        with self._searcher() as s:
+            docs = sorted(s.documents(article_id=article_id), key=lambda f: f["paragraph_no"])
+        if not docs:
+            return None
+        meta: dict[str, Any] = docs[0].get("article") or {}
+        paragraphs = tuple(
+            Paragraph(article_id, f["paragraph_no"], f["kind"], f.get("text", ""), f.get("heading"))
+            for f in docs
+        )
+        return Article(
+            id=article_id,
+            title=meta.get("title", docs[0].get("title", "")),
+            body="\n\n".join(p.text for p in paragraphs[1:]),
+            path=meta.get("path", ""),
+            date=meta.get("date"),
+            source=meta.get("source"),
+            url=meta.get("url"),
+            author=meta.get("author"),
+            paragraphs=paragraphs,
+            content_hash=meta.get("hash", ""),
+        )
+
+    def highlight_article(self, article: Article, query: str) -> tuple[str, ...]:
+        """Each paragraph as escaped HTML with the query's matches marked."""
+        terms: frozenset[str] = frozenset()
+        if query.strip():
+            with self._searcher() as s:
+                terms = search.parse(s, query, self.config).terms
+        return tuple(
+            highlight(p.text, terms if p.searchable else (), self.config.stemmer)
+            for p in article.paragraphs
+        )
+
+    # -- resources ------------------------------------------------------------
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """This thread's searcher, reopened when the live index or its generation changed."""
+        local = self._local
+        name = storage.current_name(self.config.index_dir)
+        s: Searcher | None = getattr(local, "searcher", None)
+        if s is not None and (getattr(local, "name", None) != name or not s.up_to_date()):
+            self._close(s)
+            s = None
+        if s is None:
+            ix = storage.open_index(self.config.index_dir)
+            try:
+                s = ix.searcher(weighting=search.weighting(self.config))
+            except Exception as exc:
+                raise IndexCorrupt(
+                    f"the index in {self.config.index_dir} cannot be read ({type(exc).__name__}); "
+                    "run `python manage.py reindex --full` to rebuild it"
+                ) from exc
+            local.searcher, local.name = s, name
+            with self._lock:
+                self._open.append(s)
+        yield s
+
+    def _close(self, s: Searcher) -> None:
+        with self._lock:
+            if s in self._open:
+                self._open.remove(s)
+        s.close()
+        self._local.searcher = None
+
+    def close(self) -> None:
+        """Close every searcher this engine opened (safe to call twice)."""
+        with self._lock:
+            searchers, self._open = self._open, []
+        for s in searchers:
+            s.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> SearchEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

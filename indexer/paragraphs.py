@@ -1,0 +1,121 @@
+"""Article -> Paragraphs: split, clean and classify, with every rule in this one place.
+
+Kinds, decided in this order (first match wins):
+
+* ``headline``    the article title; always paragraph 1.
+* ``boilerplate`` page furniture kept for display but never searched: video
+  stamps ("1 year ago", "Duration 2:06"), credits ("With files from Reuters",
+  "Reporting by ..."), wire trailers ("Reuter"), share/subscribe prompts.
+  A block whose lines mix boilerplate with text is split line by line.
+* ``caption``     a photo caption: text ending in a parenthesised credit with
+  a slash, "(Pavel Mikheyev/Reuters)", or starting with "Photo:"/"Image:".
+* ``heading``     a section subhead: at most 10 words and 80 characters, no
+  sentence-ending punctuation, starts with a capital letter or digit.
+* ``body``        everything else; it remembers the heading above it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import Article, Paragraph
+
+_WS = re.compile(r"\s+")
+_BLOCKS = re.compile(r"\n[ \t]*\n+")
+
+BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.I)
+    for p in (
+        r"^(?:about |an? |\d+ )(?:second|minute|hour|day|week|month|year)s? ago$",
+        r"^duration \d+:\d{2}(?::\d{2})?$",
+        r"^(?:with files from|reporting by|additional reporting by|editing by|writing by)\b.{0,120}$",
+        r"^reuter\^?m?$",
+        r"^(?:share|share this (?:article|story)|advertisement|related (?:stories|articles|links)"
+        r"|read more|watch|listen|sign up\b.{0,80}|click here\b.{0,80}|follow us\b.{0,80}"
+        r"|subscribe\b.{0,80}|comments?|copyright\b.{0,120}|©.{0,120}|all rights reserved\.?)$",
+        r"^(?:image|video|photo) (?:caption|copyright)\b.{0,80}$",
+    )
+)
+_CAPTION_CREDIT = re.compile(r"\([^()]{2,120}/[^()]{2,120}\)\s*$")
+_CAPTION_PREFIX = re.compile(r"^(?:photo|image|picture|pictured)\s*:", re.I)
+_SENTENCE_END = re.compile(r"[.!?;:,\"\u201d\u2019')\]]$")
+
+HEADING_MAX_WORDS = 10
+HEADING_MAX_CHARS = 80
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace (including non-breaking spaces) to one space."""
+    return _WS.sub(" ", text).strip()
+
+
+def is_boilerplate(text: str) -> bool:
+    return any(p.match(text) for p in BOILERPLATE_PATTERNS)
+
+
+def is_caption(text: str) -> bool:
+    return bool(_CAPTION_CREDIT.search(text) or _CAPTION_PREFIX.match(text))
+
+
+def is_heading(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= HEADING_MAX_WORDS
+        and len(text) <= HEADING_MAX_CHARS
+        and (text[0].isupper() or text[0].isdigit())
+        and not _SENTENCE_END.search(text)
+    )
+
+
+def classify(text: str) -> str:
+    """The kind of one non-headline paragraph (see the module docstring)."""
+    if is_boilerplate(text):
+        return "boilerplate"
+    if is_caption(text):
+        return "caption"
+    if is_heading(text):
+        return "heading"
+    return "body"
+
+
+def blocks(body: str) -> list[str]:
+    """Blank-line separated blocks; a block with boilerplate lines is split per line."""
+    out: list[str] = []
+    for block in _BLOCKS.split(body.strip()):
+        lines = [normalize_space(line) for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        if len(lines) > 1 and any(is_boilerplate(line) for line in lines):
+            pending: list[str] = []
+            for line in lines:
+                if is_boilerplate(line):
+                    if pending:
+                        out.append(" ".join(pending))
+                        pending = []
+                    out.append(line)
+                else:
+                    pending.append(line)
+            if pending:
+                out.append(" ".join(pending))
+        else:
+            out.append(" ".join(lines))
+    return out
+
+
+def split_paragraphs(article: Article) -> tuple[Paragraph, ...]:
+    """The article's paragraphs, 1-based in reading order, headline first."""
+    title = normalize_space(article.title)
+    paragraphs = [Paragraph(article.id, 1, "headline", title or article.id)]
+    heading: str | None = None
+    texts = blocks(article.body)
+    if texts and title and texts[0] == title:
+        texts = texts[1:]  # a body that repeats its own title
+    for text in texts:
+        kind = classify(text)
+        if kind == "heading":
+            heading = text
+            paragraphs.append(Paragraph(article.id, len(paragraphs) + 1, kind, text))
+        else:
+            paragraphs.append(Paragraph(article.id, len(paragraphs) + 1, kind, text, heading))
+    return tuple(paragraphs)

@@ -1,0 +1,39 @@
+"""The Whoosh schema: one Whoosh document per paragraph.
+
+Paragraph 1 (the headline) also carries the article's metadata and content
+hash in ``article``, so incremental reindexing and the article view need no
+side files. Boilerplate paragraphs are stored for display but index nothing.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from .analysis import news_analyzer, spelling_analyzer
+
+SEARCH_FIELDS = ("title", "text")
+
+
+def build_schema(stemmer: str = "snowball") -> Schema:
+    analyzer = news_analyzer(stemmer)
+    return Schema(
+        article_id=ID(stored=True, sortable=True),
+        paragraph_no=STORED(),
+        paragraph_count=STORED(),
+        kind=ID(stored=True, sortable=True),
+        heading=STORED(),
+        title=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        text=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        date=ID(stored=True),
+        source=KEYWORD(stored=True, lowercase=True, commas=True),
+        article=STORED(),
+    )
+
+
+def schema_stemmer(schema: Schema) -> str:
+    """Which stemmer an existing index was built with (a change forces a full rebuild)."""
+    for item in schema["text"].analyzer.items:
+        if hasattr(item, "stemmer"):
+            return str(item.stemmer)
+    return "none"

@@ -1,0 +1,322 @@
+"""Query parsing, ranking, collapsing per article, paging and spelling suggestions.
+
+Works on an open Whoosh searcher handed in by the engine and returns plain
+frozen dataclasses; nothing here keeps a Whoosh object past the call.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import collectors
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.qparser import (
+    FuzzyTermPlugin,
+    MultifieldParser,
+    OrGroup,
+    PlusMinusPlugin,
+)
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from .analysis import TOKEN_PATTERN, normalize_token, stem
+from .config import IndexConfig
+from .errors import QueryError
+from .highlighting import snippet
+from .models import Hit, SearchPage
+from .schema import SEARCH_FIELDS
+
+#: Fields a user may name in a query (``title:word``); others are refused.
+QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "article_id"})
+#: All-words paragraphs get this much extra weight so they always rank first.
+ALL_TERMS_BOOST = 1000.0
+_FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
+
+
+class NewsBM25F(BM25F):
+    """BM25F whose final score is scaled by the paragraph's kind (headings below body)."""
+
+    use_final = True
+
+    def __init__(self, factors: dict[str, float], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.factors = factors
+        self._kinds: Any = None
+
+    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        if self._kinds is None:
+            self._kinds = searcher.reader().column_reader("kind")
+        return score * self.factors.get(self._kinds[docnum], 1.0)
+
+
+def weighting(config: IndexConfig) -> NewsBM25F:
+    return NewsBM25F(
+        {
+            "body": 1.0,
+            "headline": config.headline_factor,
+            "heading": config.heading_factor,
+            "caption": config.caption_factor,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    query: wq.Query
+    terms: frozenset[str]  # analysed terms to highlight
+    notice: str | None
+
+
+def _parser(searcher: Searcher, config: IndexConfig) -> MultifieldParser:
+    parser = MultifieldParser(
+        list(SEARCH_FIELDS),
+        searcher.schema,
+        fieldboosts={"title": config.title_boost, "text": 1.0},
+        group=OrGroup,
+    )
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(PlusMinusPlugin(minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
+    return parser
+
+
+def check_syntax(text: str) -> None:
+    """Raise QueryError naming what to fix in a query string."""
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quote: close the "phrase" with a second " or remove it')
+    depth = 0
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth < 0:
+            raise QueryError("a ) has no matching (: remove it or add the opening bracket")
+    if depth:
+        raise QueryError("a ( is never closed: add the ) or remove it")
+    for name in _FIELD_REF.findall(text):
+        if name.lower() not in QUERY_FIELDS:
+            raise QueryError(
+                f"unknown field {name!r}: use one of {', '.join(sorted(QUERY_FIELDS))}, "
+                "or put the words in quotes"
+            )
+    stripped = text.strip()
+    if re.search(r"(?:^|\s)(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$", stripped) or re.match(
+        r"^(AND|OR|ANDNOT|ANDMAYBE)\b", stripped
+    ):
+        raise QueryError("an AND/OR/NOT needs a word on each side: add one or remove the operator")
+
+
+def plain_words(text: str) -> str:
+    """The query reduced to its words, for the lenient retry."""
+    return " ".join(m.group(0) for m in TOKEN_PATTERN.finditer(text))
+
+
+def _expand(searcher: Searcher, node: wq.Query, config: IndexConfig) -> wq.Query:
+    """Prefix, wildcard and fuzzy terms expand against the unstemmed vocabulary, then stem.
+
+    Whoosh would otherwise match them against stems, where ``protesters*`` or
+    ``protestors~`` find nothing. Expansions are capped (most frequent first).
+    """
+    if isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and node.fieldname in SEARCH_FIELDS:
+        reader = searcher.reader()
+        word = node.text.lower()
+        if isinstance(node, wq.FuzzyTerm):
+            words = list(reader.terms_within("spell", word, node.maxdist, node.prefixlength))
+        else:
+            pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
+            words = []
+            for w in pattern._btexts(reader):
+                words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
+                if len(words) >= config.max_expansions * 50:
+                    break
+        words.sort(key=lambda w: -reader.doc_frequency("spell", w))
+        stems = sorted({stem(normalize_token(w), config.stemmer) for w in words[: config.max_expansions]})
+        if not stems:
+            return wq.NullQuery
+        return wq.Or([wq.Term(node.fieldname, s, boost=node.boost) for s in stems])
+    if isinstance(node, wq.Every) or (
+        isinstance(node, wq.Wildcard) and node.fieldname not in SEARCH_FIELDS
+    ):
+        return node
+    if node.is_leaf():
+        return node
+    return node.apply(lambda child: _expand(searcher, child, config))
+
+
+def _all_terms_first(node: wq.Query, config: IndexConfig) -> wq.Query:
+    """For short queries, paragraphs with every word outrank those with only some.
+
+    Runs on the parser's unnormalised tree, where each word is still its own
+    group (title OR text): all words together get a large boost, so the
+    coordination is strict while BM25 still orders paragraphs within each tier.
+    """
+    if isinstance(node, wq.AndNot):
+        return wq.AndNot(_all_terms_first(node.a, config), node.b)
+    if isinstance(node, wq.Or):
+        words = [
+            q for q in node.subqueries if not isinstance(q, wq.Not) and q is not wq.NullQuery
+        ]
+        if 2 <= len(words) <= config.all_terms_first_max:
+            return wq.Or([wq.And(words, boost=ALL_TERMS_BOOST), node])
+    return node
+
+
+def positive_terms(node: wq.Query) -> set[str]:
+    """Analysed terms worth highlighting: not those under NOT."""
+    out: set[str] = set()
+    if isinstance(node, wq.Not):
+        return out
+    if isinstance(node, wq.AndNot):
+        return positive_terms(node.a)
+    if node.is_leaf():
+        for fieldname, text in node.terms(phrases=True) if node.has_terms() else ():
+            if fieldname in SEARCH_FIELDS:
+                out.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+        return out
+    for child in node.children():
+        out |= positive_terms(child)
+    return out
+
+
+def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = False) -> ParsedQuery:
+    """Parse ``text``; strict raises QueryError, lenient retries as plain words with a notice."""
+    notice = None
+    try:
+        check_syntax(text)
+        raw = text
+    except QueryError as exc:
+        if strict:
+            raise
+        raw = plain_words(text)
+        notice = f"Your query was read as plain words because {exc}."
+    parser = _parser(searcher, config)
+    try:
+        q = parser.parse(raw, normalize=False)
+    except Exception as exc:  # the whoosh parser signals bad input with many types
+        if strict:
+            raise QueryError(f"cannot parse the query ({exc}); check quotes and operators") from None
+        raw = plain_words(text)
+        q = parser.parse(raw, normalize=False)
+        notice = "Your query was read as plain words because it could not be parsed."
+    q = _expand(searcher, _all_terms_first(q, config), config).normalize()
+    return ParsedQuery(q, frozenset(positive_terms(q)), notice)
+
+
+def correct_word(searcher: Searcher, word: str) -> str | None:
+    """The closest known word (fewest edits, then most frequent), or None."""
+    reader = searcher.reader()
+    for maxdist in (1, 2):
+        found = [w for w in reader.terms_within("spell", word, maxdist) if w != word]
+        if found:
+            return max(found, key=lambda w: (reader.doc_frequency("spell", w), w))
+    return None
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """A corrected query from the index's own vocabulary, or None if every word is known."""
+    reader = searcher.reader()
+    changed = False
+    out: list[str] = []
+    pos = 0
+    for m in re.finditer(r"(?<![\w:*?~])[^\W\d_]{3,}(?![\w:*?~])", text):
+        word = m.group(0)
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        lower = word.lower()
+        fixed = None
+        if word not in ("AND", "OR", "NOT") and not reader.doc_frequency("spell", lower):
+            fixed = correct_word(searcher, lower)
+        out.append(fixed or word)
+        changed = changed or fixed is not None
+    out.append(text[pos:])
+    return "".join(out) if changed else None
+
+
+def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
+         config: IndexConfig, other: int = 0) -> Hit:
+    f = searcher.stored_fields(docnum)
+    text = f.get("text", "")
+    return Hit(
+        article_id=f["article_id"],
+        title=f.get("title", ""),
+        paragraph_no=f["paragraph_no"],
+        paragraph_count=f.get("paragraph_count", 0),
+        kind=f.get("kind", "body"),
+        heading=f.get("heading"),
+        score=float(score),
+        text=text,
+        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars),
+        other_matches=other,
+        date=f.get("date"),
+        source=f.get("source"),
+    )
+
+
+def run(
+    searcher: Searcher,
+    text: str,
+    config: IndexConfig,
+    page: int = 1,
+    per_page: int = 10,
+    per_article: int | None = None,
+    strict: bool = False,
+) -> SearchPage:
+    """Search and return one page of hits, grouped per article when ``per_article`` is set."""
+    if len(text) > config.max_query_length:
+        message = (
+            f"the query is {len(text)} characters long; the limit is {config.max_query_length}: "
+            "shorten it"
+        )
+        if strict:
+            raise QueryError(message)
+        return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
+    per_page = max(1, min(int(per_page), config.max_per_page))
+    page = max(1, int(page))
+    parsed = parse(searcher, text, config, strict)
+    notice = parsed.notice
+    if parsed.query is wq.NullQuery or not text.strip():
+        if text.strip() and notice is None:
+            notice = "The query has only very common words (such as 'the'), which are not indexed."
+        return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, text), notice,
+                          grouped=bool(per_article))
+    counts = sorting.FieldFacet("article_id", maptype=sorting.Count)
+    deepest = config.max_results
+    page = min(page, max(1, deepest // per_page))
+    limit = page * per_page
+    # Facet counting wraps collapsing, so "N paragraphs in M articles" counts
+    # every match while the page itself shows one paragraph per article.
+    collector: Any = searcher.collector(limit=limit)
+    if per_article:
+        collector = collectors.CollapseCollector(
+            collector, sorting.FieldFacet("article_id"), limit=int(per_article)
+        )
+    collector = collectors.FacetCollector(collector, {"article": counts})
+    searcher.search_with_collector(parsed.query, collector)
+    results = collector.results()
+    per_article_counts: dict[str, int] = results.groups("article")
+    total = sum(per_article_counts.values())
+    articles = len(per_article_counts)
+    units = articles if per_article else total
+    pages = max(1, math.ceil(min(units, deepest) / per_page)) if units else 0
+    start = (page - 1) * per_page
+    hits = tuple(
+        _hit(searcher, docnum, score, parsed.terms, config,
+             (per_article_counts.get(searcher.stored_fields(docnum)["article_id"], 1) - 1)
+             if per_article else 0)
+        for score, docnum in results.top_n[start:limit]
+    )
+    corrected = suggest(searcher, text)
+    return SearchPage(
+        query=text,
+        total=total,
+        articles=articles,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        hits=hits,
+        corrected_query=corrected,
+        notice=notice,
+        grouped=bool(per_article),
+    )

@@ -1,0 +1,165 @@
+"""Where the live index is, and the lock that lets one reindex run at a time.
+
+An index folder holds one or more named Whoosh indexes (``g000001``, ...) and
+a ``CURRENT`` file naming the live one. A full rebuild writes a new name and
+switches ``CURRENT`` with one atomic rename, so searchers never see a half
+built index, and a rebuild killed midway leaves the live index untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex
+
+from .errors import IndexCorrupt, IndexLocked, IndexMissing
+
+POINTER = "CURRENT"
+META = "meta.json"
+LOCK = "reindex.lock"
+_NAME = re.compile(r"^g(\d{6})$")
+
+
+def _reindex_hint(index_dir: Path) -> str:
+    return f"run `python manage.py reindex --index {index_dir}` to build it"
+
+
+def current_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(
+            f"cannot read {index_dir / POINTER} ({exc}); run `python manage.py reindex --full`"
+        ) from None
+    if not _NAME.match(name):
+        raise IndexCorrupt(
+            f"{index_dir / POINTER} names no index ({name[:40]!r}); run `python manage.py reindex --full`"
+        )
+    return name
+
+
+def current_name_or_none(index_dir: Path) -> str | None:
+    """Like current_name, but a damaged pointer counts as no index (for rebuilds)."""
+    try:
+        return current_name(index_dir)
+    except IndexCorrupt:
+        return None
+
+
+def next_name(index_dir: Path) -> str:
+    numbers = [int(m.group(1)) for m in (_NAME.match(n) for n in _index_names(index_dir)) if m]
+    return f"g{max(numbers, default=0) + 1:06d}"
+
+
+def _index_names(index_dir: Path) -> set[str]:
+    names = set()
+    if index_dir.is_dir():
+        for filename in os.listdir(index_dir):
+            m = re.match(r"^_(g\d{6})_", filename)
+            if m:
+                names.add(m.group(1))
+    return names
+
+
+def open_index(index_dir: Path) -> FileIndex:
+    """The live index, or IndexMissing / IndexCorrupt with what to run."""
+    name = current_name(index_dir)
+    if name is None:
+        raise IndexMissing(f"no index in {index_dir}; {_reindex_hint(index_dir)}")
+    try:
+        return FileIndex(FileStorage(str(index_dir)), indexname=name)
+    except EmptyIndexError:
+        raise IndexCorrupt(
+            f"the index in {index_dir} is incomplete (its table of contents is missing); "
+            "run `python manage.py reindex --full` to rebuild it"
+        ) from None
+    except Exception as exc:  # whoosh raises many kinds for damaged files
+        raise IndexCorrupt(
+            f"the index in {index_dir} cannot be read ({type(exc).__name__}); "
+            "run `python manage.py reindex --full` to rebuild it"
+        ) from exc
+
+
+def publish(index_dir: Path, name: str) -> None:
+    """Make ``name`` the live index with one atomic rename, then drop older indexes."""
+    tmp = index_dir / f"{POINTER}.tmp"
+    tmp.write_text(name + "\n", encoding="ascii")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    remove_stale(index_dir, keep=name)
+
+
+def remove_stale(index_dir: Path, keep: str | None) -> None:
+    """Delete files of every index but ``keep`` (leftovers of killed rebuilds too)."""
+    for filename in os.listdir(index_dir):
+        m = re.match(r"^_(g\d{6})_", filename)
+        if m and m.group(1) != keep:
+            try:
+                os.remove(index_dir / filename)
+            except OSError:
+                pass
+
+
+def read_meta(index_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((index_dir / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_meta(index_dir: Path, meta: dict[str, Any]) -> None:
+    tmp = index_dir / f"{META}.tmp"
+    tmp.write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, index_dir / META)
+
+
+@contextmanager
+def reindex_lock(index_dir: Path, what: str) -> Iterator[None]:
+    """Hold the reindex lock; fail at once with IndexLocked if another process has it.
+
+    ``flock`` is released by the kernel when its holder dies, so a reindex
+    killed with SIGKILL never leaves a stale lock behind.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"
+            raise IndexLocked(
+                f"another reindex is running on {index_dir} ({holder}); "
+                "wait for it to finish, then try again"
+            ) from None
+        info = f"{what}, pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode("utf-8"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def destroy(index_dir: Path) -> None:
+    """Remove an index folder entirely (used by tests and `manage.py` tools)."""
+    shutil.rmtree(index_dir, ignore_errors=True)

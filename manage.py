@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Byline's command line: reindex, search, stats, serve.
+
+Settings come from ``--source``/``--index``, else ``BYLINE_SOURCE_DIR`` /
+``BYLINE_INDEX_DIR``, else ``seeds/`` and ``var/index`` beside this file.
+A ``BylineError`` becomes one line on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from indexer.config import IndexConfig
+from indexer.errors import BylineError
+
+if TYPE_CHECKING:
+    from indexer.engine import SearchEngine
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _config(source: Path | None, index: Path | None) -> IndexConfig:
+    return IndexConfig.from_env(source_dir=source, index_dir=index)
+
+
+def _engine(config: IndexConfig) -> SearchEngine:
+    from indexer.engine import SearchEngine
+
+    return SearchEngine(config)
+
+
+def location_options(fn: F) -> F:
+    fn = click.option(
+        "--index", type=click.Path(path_type=Path), help="Index folder (default: var/index)."
+    )(fn)
+    return click.option(
+        "--source", type=click.Path(path_type=Path), help="Documents folder (default: seeds/)."
+    )(fn)
+
+
+class BylineGroup(click.Group):
+    """Turns library errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BylineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=BylineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Byline: paragraph-level full-text search for news archives."""
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rreading [{'#' * filled}{' ' * (width - filled)}] {done}/{total} files")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def print_stats(stats: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(stats.to_dict(), indent=2))
+        return
+    click.echo(
+        f"{stats.articles} articles, {stats.paragraphs} paragraphs "
+        f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}, "
+        f"unchanged {stats.unchanged}) in {stats.seconds:.2f}s"
+    )
+    if stats.ignored:
+        click.echo(f"{stats.ignored} files with unknown suffixes ignored")
+    for skip in stats.skipped:
+        click.echo(f"skipped {skip.path}: {skip.reason}")
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@location_options
+def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) -> None:
+    """Index the documents folder (incremental unless --full).
+
+    Example: python manage.py reindex --source ~/news --index var/news-index
+    """
+    engine = _engine(_config(source, index))
+    stats = engine.reindex(full=full, progress=None if as_json else _progress_printer())
+    print_stats(stats, as_json)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Hits per page.")
+@click.option("--per-article", is_flag=True, help="Best paragraph per article only.")
+@click.option("--strict", is_flag=True, help="Fail on query syntax errors instead of reading words.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@location_options
+def search(query: str, page: int, limit: int, per_article: bool, strict: bool, as_json: bool,
+           source: Path | None, index: Path | None) -> None:
+    """Search the index and print ranked paragraphs.
+
+    Example: python manage.py search '"fuel prices" -gas' --per-article
+    """
+    engine = _engine(_config(source, index))
+    result = engine.search(query, page=page, per_page=limit,
+                           per_article=1 if per_article else None, strict=strict)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if result.notice:
+        click.echo(f"note: {result.notice}")
+    if result.corrected_query:
+        click.echo(f"did you mean: {result.corrected_query}")
+    click.echo(f"{result.total} paragraphs in {result.articles} articles "
+               f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
+    for n, hit in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1):
+        click.echo(f"\n{n}. {hit.title}  [{hit.article_id} ¶{hit.paragraph_no}/{hit.paragraph_count}"
+                   f", {hit.kind}, score {hit.score:.2f}]")
+        if hit.heading:
+            click.echo(f"   section: {hit.heading}")
+        click.echo(f"   {hit.text}")
+        if hit.other_matches:
+            click.echo(f"   (+{hit.other_matches} more matching paragraphs in this article)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@location_options
+def stats(as_json: bool, source: Path | None, index: Path | None) -> None:
+    """What the index holds and what the last reindex did.
+
+    Example: python manage.py stats --json
+    """
+    print_stats(_engine(_config(source, index)).stats(), as_json)
+
+
+def main() -> None:
+    cli(prog_name="byline")
+
+
+if __name__ == "__main__":
+    main()

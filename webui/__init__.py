@@ -1,0 +1,1 @@
+"""Byline's web UI (filled in by the web UI issue)."""
