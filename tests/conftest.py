@@ -1,0 +1,72 @@
+"""Fixture chain: a seed index built once per session, then engine -> app -> client.
+
+Every index lives under pytest's tmp folders; tests never touch var/ or each other.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexConfig
+from indexer.engine import SearchEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CORPORA = ROOT.parent / "shared" / "corpora"
+SEED_ID = "000_c9551b90bc92890e"
+
+
+def corpora_dir(name: str) -> Path:
+    """A folder of ../shared/corpora, or skip the test with a clear reason."""
+    path = CORPORA / name
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent: these tests need the shared evaluation corpora")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_config(tmp_path_factory: pytest.TempPathFactory) -> IndexConfig:
+    """A config whose index of the seed article is built once for the session."""
+    base = tmp_path_factory.mktemp("seed-index")
+    source = base / "source"
+    shutil.copytree(SEEDS, source)
+    config = IndexConfig(source_dir=source, index_dir=base / "index")
+    with SearchEngine(config) as engine:
+        engine.reindex()
+    return config
+
+
+@pytest.fixture()
+def engine(seed_config: IndexConfig) -> Iterator[SearchEngine]:
+    """A fresh engine on the shared, read-only seed index."""
+    with SearchEngine(seed_config) as e:
+        yield e
+
+
+@pytest.fixture()
+def make_engine(tmp_path: Path) -> Iterator[object]:
+    """Build an engine over documents a test writes: make_engine({"a.txt": "Title\\n\\nBody"})."""
+    engines: list[SearchEngine] = []
+
+    def make(files: dict[str, str | bytes], **settings: object) -> SearchEngine:
+        source = tmp_path / "source"
+        source.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = source / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        config = IndexConfig(source_dir=source, index_dir=tmp_path / "index", **settings)  # type: ignore[arg-type]
+        e = SearchEngine(config)
+        engines.append(e)
+        return e
+
+    yield make
+    for e in engines:
+        e.close()
