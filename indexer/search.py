@@ -20,7 +20,6 @@ from whoosh.qparser import (
     OrGroup,
     PlusMinusPlugin,
 )
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from .analysis import TOKEN_PATTERN, normalize_token, stem
@@ -29,39 +28,13 @@ from .errors import QueryError
 from .highlighting import snippet
 from .models import Hit, SearchPage
 from .schema import SEARCH_FIELDS
+from .scoring import weighting
 
 #: Fields a user may name in a query (``title:word``); others are refused.
 QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "article_id"})
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
-
-
-class NewsBM25F(BM25F):
-    """BM25F whose final score is scaled by the paragraph's kind (headings below body)."""
-
-    use_final = True
-
-    def __init__(self, factors: dict[str, float], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.factors = factors
-        self._kinds: Any = None
-
-    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        if self._kinds is None:
-            self._kinds = searcher.reader().column_reader("kind")
-        return score * self.factors.get(self._kinds[docnum], 1.0)
-
-
-def weighting(config: IndexConfig) -> NewsBM25F:
-    return NewsBM25F(
-        {
-            "body": 1.0,
-            "headline": config.headline_factor,
-            "heading": config.heading_factor,
-            "caption": config.caption_factor,
-        }
-    )
 
 
 @dataclass(frozen=True)
