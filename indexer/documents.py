@@ -217,6 +217,7 @@ def read_jsonl_articles(article_id: str, text: str) -> Iterator[Article]:
 _SGML_DOC = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
 _SGML_NEWID = re.compile(r'NEWID="(\d+)"')
 _NUMERIC_REF = re.compile(r"&#(\d+);")
+_REUTER_TRAILER = re.compile(r"\s+(reuter\^?m?)$", re.I)
 
 
 def _sgml_field(doc: str, tag: str) -> str | None:
@@ -242,7 +243,10 @@ def read_reuters_sgml(article_id: str, text: str) -> Iterator[Article]:
         if body is None:
             body = _sgml_field(doc, "TEXT") or ""
             body = re.sub(r"<[^>]+>", " ", body)
-        body = _sgml_text(body)
+        body = _sgml_text(body).rstrip()
+        # The wire trailer ("Reuter", "REUTER^M") ends the last line: give it a
+        # paragraph of its own so it is classified as boilerplate.
+        body = _REUTER_TRAILER.sub(r"\n\n\1", body)
         # A new paragraph starts on a line indented by spaces; other lines are wrapped.
         paragraphs = [" ".join(p.split()) for p in re.split(r"\n(?=\s{2,}\S)|\n\s*\n", body)]
         if not title and not any(paragraphs):

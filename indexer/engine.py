@@ -18,7 +18,6 @@ from whoosh.searching import Searcher
 
 from . import build, search, storage
 from .config import IndexConfig
-from .errors import IndexCorrupt
 from .highlighting import highlight
 from .models import Article, IndexStats, Paragraph, SearchPage, Skip
 
@@ -140,10 +139,7 @@ class SearchEngine:
             try:
                 s = ix.searcher(weighting=search.weighting(self.config))
             except Exception as exc:
-                raise IndexCorrupt(
-                    f"the index in {self.config.index_dir} cannot be read ({type(exc).__name__}); "
-                    "run `python manage.py reindex --full` to rebuild it"
-                ) from exc
+                raise storage.corrupt(self.config.index_dir, exc) from None
             local.searcher, local.name = s, name
             with self._lock:
                 self._open.append(s)

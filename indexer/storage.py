@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import json
 import os
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,10 +89,25 @@ def open_index(index_dir: Path) -> FileIndex:
             "run `python manage.py reindex --full` to rebuild it"
         ) from None
     except Exception as exc:  # whoosh raises many kinds for damaged files
-        raise IndexCorrupt(
-            f"the index in {index_dir} cannot be read ({type(exc).__name__}); "
-            "run `python manage.py reindex --full` to rebuild it"
-        ) from exc
+        raise corrupt(index_dir, exc) from None
+
+
+def corrupt(index_dir: Path, exc: BaseException) -> IndexCorrupt:
+    """The error for an unreadable index, after releasing what whoosh left open.
+
+    Whoosh leaks the file it was reading when a damaged file makes it fail;
+    dropping the traceback and collecting closes it quietly.
+    """
+    name = type(exc).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        exc.__traceback__ = None
+        exc.__context__ = None
+        gc.collect()
+    return IndexCorrupt(
+        f"the index in {index_dir} cannot be read ({name}); "
+        "run `python manage.py reindex --full` to rebuild it"
+    )
 
 
 def publish(index_dir: Path, name: str) -> None:

@@ -1,0 +1,62 @@
+"""The analyzer: news tokens are cut so a reader's query finds them."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from indexer.analysis import analyze, news_analyzer, stem
+from indexer.errors import ConfigError
+from indexer.config import IndexConfig
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kazakhstan's largest city", ["kazakhstan", "largest", "citi"]),
+        ("Kazakhstan\u2019s", ["kazakhstan"]),
+        ("U.S. State", ["us", "state"]),
+        ("US", ["us"]),
+        ("2,298 people", ["2298", "peopl"]),
+        ("Nur-Sultan", ["nur", "sultan"]),
+        ("CSTO's force", ["csto", "forc"]),
+        ("protesters protest protests", ["protest", "protest", "protest"]),
+        ("dmcs.org", ["dmcs", "org"]),
+        ("u.s.", ["us"]),
+        ("the and of", []),
+        ("3.5 per cent", ["3.5", "per", "cent"]),
+    ],
+)
+def test_news_tokens(text: str, expected: list[str]) -> None:
+    assert analyze(text) == expected
+
+
+def test_offsets_survive_for_highlighting() -> None:
+    text = "So far, 2,298 people"
+    tokens = [(t.text, text[t.startchar : t.endchar]) for t in news_analyzer()(text, chars=True)]
+    assert tokens == [("far", "far"), ("2298", "2,298"), ("peopl", "people")]
+
+
+def test_positions_skip_stop_words_consistently() -> None:
+    positions = [(t.text, t.pos) for t in news_analyzer()("state of emergency", positions=True)]
+    assert positions == [("state", 0), ("emerg", 1)]
+
+
+@pytest.mark.parametrize(
+    ("stemmer", "word", "expected"),
+    [("snowball", "running", "run"), ("porter", "generously", "gener"), ("none", "protesters", "protesters")],
+)
+def test_stemmers_are_configurable(stemmer: str, word: str, expected: str) -> None:
+    assert stem(word, stemmer) == expected
+    assert analyze(word, stemmer) == [expected]
+
+
+def test_analyzer_pickles_for_the_whoosh_schema() -> None:
+    analyzer = pickle.loads(pickle.dumps(news_analyzer("porter")))
+    assert [t.text for t in analyzer("protesters")] == ["protest"]
+
+
+def test_unknown_stemmer_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="stemmer must be one of"):
+        IndexConfig(stemmer="lancaster")

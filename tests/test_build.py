@@ -1,0 +1,222 @@
+"""Reindexing: incremental by content hash, atomic full rebuilds, locking and crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer import IndexConfig, IndexCorrupt, IndexLocked, IndexMissing
+from indexer.engine import SearchEngine
+from indexer import storage
+
+from .conftest import ROOT
+
+
+def article(title: str, *paragraphs: str) -> str:
+    return title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture()
+def newsroom(make_engine: Any) -> SearchEngine:
+    return make_engine({
+        "world/kazakh.txt": article("Unrest in Almaty", "Protesters stormed the mayor's office.",
+                                    "Fuel prices doubled overnight."),
+        "world/china.txt": article("China watches", "Beijing called the unrest an internal affair."),
+        "sport/final.txt": article("Cup final", "The home side won the cup final in extra time."),
+    })
+
+
+def ids(engine: SearchEngine, query: str) -> set[str]:
+    return {h.article_id for h in engine.search(query, per_page=100).hits}
+
+
+def test_first_reindex_builds_everything(newsroom: SearchEngine) -> None:
+    stats = newsroom.reindex()
+    assert (stats.articles, stats.added, stats.full) == (3, 3, True)
+    assert stats.paragraphs == 3 + 4  # a headline each, plus 2 + 1 + 1 bodies
+    assert ids(newsroom, "unrest") == {"world/kazakh", "world/china"}
+
+
+def test_incremental_reindex_changes_exactly_what_changed(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    source = newsroom.config.source_dir
+    before = newsroom.article("world/china")
+    assert before is not None
+    (source / "sport/final.txt").unlink()
+    (source / "world/kazakh.txt").write_text(article("Unrest in Almaty", "Troops arrived by plane."))
+    (source / "tech/chips.txt").parent.mkdir()
+    (source / "tech/chips.txt").write_text(article("Chip shortage", "Factories idle for lack of chips."))
+    stats = newsroom.reindex()
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 1, 1, 1)
+    assert stats.full is False
+    assert ids(newsroom, "cup") == set()
+    assert ids(newsroom, "fuel") == set()
+    assert ids(newsroom, "troops") == {"world/kazakh"}
+    assert ids(newsroom, "chips") == {"tech/chips"}
+    assert newsroom.article("world/china") == before
+    again = newsroom.reindex()
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 3)
+    assert again.generation == stats.generation  # nothing changed, nothing committed
+
+
+def test_full_rebuild_publishes_a_new_index_and_cleans_the_old(newsroom: SearchEngine) -> None:
+    first = newsroom.reindex()
+    second = newsroom.reindex(full=True)
+    assert second.full and second.articles == 3
+    assert second.generation != first.generation
+    names = {f.split("_")[1] for f in os.listdir(newsroom.config.index_dir) if f.startswith("_g")}
+    assert names == {storage.current_name(newsroom.config.index_dir)}
+
+
+def test_open_searchers_keep_working_during_and_after_a_rebuild(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    reader = SearchEngine(newsroom.config)
+    assert ids(reader, "cup") == {"sport/final"}
+    (newsroom.config.source_dir / "sport/final.txt").unlink()
+    newsroom.reindex(full=True)
+    assert ids(reader, "cup") == set()  # the next search sees the new generation
+    reader.close()
+
+
+def test_search_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
+    engine = SearchEngine(IndexConfig(source_dir=tmp_path, index_dir=tmp_path / "none"))
+    with pytest.raises(IndexMissing, match=r"no index in .*manage.py reindex"):
+        engine.search("anything")
+
+
+def test_missing_source_folder_is_a_clear_error(tmp_path: Path) -> None:
+    engine = SearchEngine(IndexConfig(source_dir=tmp_path / "nope", index_dir=tmp_path / "ix"))
+    with pytest.raises(Exception, match="source folder .* does not exist"):
+        engine.reindex()
+
+
+def test_bad_files_are_skipped_and_reported_by_stats(make_engine: Any) -> None:
+    engine = make_engine({"good.txt": article("Good", "Indexed."), "bad.txt": b"\x00\x00binary",
+                          "empty.md": "", "image.jpg": b"\xff\xd8"})
+    stats = engine.reindex()
+    assert stats.articles == 1
+    assert {s.path for s in stats.skipped} == {"bad.txt", "empty.md"}
+    assert stats.ignored == 1
+    reported = engine.stats()
+    assert {s.path for s in reported.skipped} == {"bad.txt", "empty.md"}
+    assert reported.last_reindex is not None
+
+
+def test_duplicate_ids_keep_the_first_file(make_engine: Any) -> None:
+    engine = make_engine({"a.md": article("From md", "md body"), "a.txt": article("From txt", "txt body")})
+    stats = engine.reindex()
+    assert stats.articles == 1
+    assert "duplicate article id 'a'" in stats.skipped[0].reason
+
+
+def test_changing_the_stemmer_rebuilds(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    porter = SearchEngine(IndexConfig(source_dir=newsroom.config.source_dir,
+                                      index_dir=newsroom.config.index_dir, stemmer="none"))
+    stats = porter.reindex()
+    assert stats.full
+    assert ids(porter, "protesters") == {"world/kazakh"}
+    assert ids(porter, "protester") == set()  # no stemming any more
+    porter.close()
+
+
+def test_a_second_reindex_fails_at_once_with_index_locked(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    with storage.reindex_lock(newsroom.config.index_dir, "full rebuild"):
+        started = time.perf_counter()
+        with pytest.raises(IndexLocked, match=r"another reindex is running .*full rebuild, pid \d+"):
+            newsroom.reindex()
+        assert time.perf_counter() - started < 2
+    assert newsroom.reindex().unchanged == 3  # released: the next run works
+
+
+def test_a_damaged_pointer_is_reported_and_repaired_by_a_full_reindex(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    (newsroom.config.index_dir / storage.POINTER).write_text("garbage")
+    fresh = SearchEngine(newsroom.config)
+    with pytest.raises(IndexCorrupt, match="reindex --full"):
+        fresh.search("cup")
+    fresh.reindex(full=True)
+    assert ids(fresh, "cup") == {"sport/final"}
+    fresh.close()
+
+
+def test_truncated_index_files_are_reported_and_repaired(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    for f in newsroom.config.index_dir.glob("_g*"):
+        f.write_bytes(b"")
+    fresh = SearchEngine(newsroom.config)
+    with pytest.raises(IndexCorrupt, match="reindex --full"):
+        fresh.search("cup")
+    assert fresh.reindex().full  # an unreadable index is rebuilt, not patched
+    assert ids(fresh, "cup") == {"sport/final"}
+    fresh.close()
+
+
+CHILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from indexer import IndexConfig
+from indexer.engine import SearchEngine
+from indexer import storage
+import whoosh.index
+
+where = {where!r}
+if where == "reading":
+    def progress(done, total):
+        if done == 3:
+            print("ready", flush=True)
+            time.sleep(60)
+elif where == "publish":
+    progress = None
+    real = storage.publish
+    def publish(*a, **k):
+        print("ready", flush=True)
+        time.sleep(60)
+    storage.publish = publish
+else:  # inside the commit of an incremental run, before the new TOC is written
+    progress = None
+    real_write = whoosh.index.TOC.write
+    def write(self, *a, **k):
+        print("ready", flush=True)
+        time.sleep(60)
+    whoosh.index.TOC.write = write
+engine = SearchEngine(IndexConfig(source_dir={source!r}, index_dir={index!r}))
+engine.reindex(full={full!r}, progress=progress)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize(("where", "full"), [("reading", True), ("publish", True), ("commit", False)])
+def test_sigkill_mid_reindex_leaves_the_old_index_searchable(newsroom: SearchEngine, where: str, full: bool) -> None:
+    newsroom.reindex()
+    before = newsroom.search("cup final").hits
+    source = newsroom.config.source_dir
+    for n in range(20):
+        (source / f"extra/{n:03d}.txt").parent.mkdir(exist_ok=True)
+        (source / f"extra/{n:03d}.txt").write_text(article(f"Extra {n}", "The cup final was replayed."))
+    code = CHILD.format(root=str(ROOT), where=where, source=str(source),
+                        index=str(newsroom.config.index_dir), full=full)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    with child.stdout:
+        assert child.stdout.readline().strip() == "ready"
+    # While the child holds the lock, another reindex is refused at once.
+    with pytest.raises(IndexLocked):
+        newsroom.reindex()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+    survivor = SearchEngine(newsroom.config)
+    assert survivor.search("cup final").hits == before  # the old index, intact
+    stats = survivor.reindex()  # no stale lock, no manual cleanup
+    assert stats.articles == 23
+    assert len(survivor.search("cup final", per_page=100).hits) >= 21
+    survivor.close()
