@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,35 @@ QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "article_id
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
+
+
+class _CountingKeyer:
+    """Wraps a collapse keyer to count every match per article, collapsed or not."""
+
+    def __init__(self, keyer: Any, counts: Counter[str]) -> None:
+        self._keyer = keyer
+        self._counts = counts
+
+    def key_to_name(self, key: Any) -> Any:
+        name = self._keyer.key_to_name(key)
+        self._counts[name] += 1
+        return name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._keyer, name)
+
+
+class CountingCollapseCollector(collectors.CollapseCollector):
+    """Best paragraph(s) per article, plus how many paragraphs of each article matched.
+
+    Whoosh's collapse keeps only the paragraphs it shows; the UI also needs
+    "N paragraphs in M articles" and "+k more in this article".
+    """
+
+    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.counts: Counter[str] = Counter()
+        self.keyer = _CountingKeyer(self.keyer, self.counts)
 
 
 @dataclass(frozen=True)
@@ -86,7 +116,21 @@ def plain_words(text: str) -> str:
     return " ".join(m.group(0) for m in TOKEN_PATTERN.finditer(text))
 
 
-def _expand(searcher: Searcher, node: wq.Query, config: IndexConfig) -> wq.Query:
+_FUZZY = re.compile(r"([^\s~\"():*?]+)~")
+
+
+def _fuzzy_originals(text: str, stemmer: str) -> dict[str, str]:
+    """Stemmed form -> the word as typed, for each ``word~`` (the parser stems it first)."""
+    out = {}
+    for m in _FUZZY.finditer(text):
+        word = normalize_token(m.group(1))
+        out[stem(word, stemmer)] = word
+    return out
+
+
+def _expand(
+    searcher: Searcher, node: wq.Query, config: IndexConfig, originals: dict[str, str]
+) -> wq.Query:
     """Prefix, wildcard and fuzzy terms expand against the unstemmed vocabulary, then stem.
 
     Whoosh would otherwise match them against stems, where ``protesters*`` or
@@ -96,6 +140,7 @@ def _expand(searcher: Searcher, node: wq.Query, config: IndexConfig) -> wq.Query
         reader = searcher.reader()
         word = node.text.lower()
         if isinstance(node, wq.FuzzyTerm):
+            word = originals.get(word, word)
             words = list(reader.terms_within("spell", word, node.maxdist, node.prefixlength))
         else:
             pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
@@ -115,7 +160,7 @@ def _expand(searcher: Searcher, node: wq.Query, config: IndexConfig) -> wq.Query
         return node
     if node.is_leaf():
         return node
-    return node.apply(lambda child: _expand(searcher, child, config))
+    return node.apply(lambda child: _expand(searcher, child, config, originals))
 
 
 def _all_terms_first(node: wq.Query, config: IndexConfig) -> wq.Query:
@@ -173,7 +218,8 @@ def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = Fal
         raw = plain_words(text)
         q = parser.parse(raw, normalize=False)
         notice = "Your query was read as plain words because it could not be parsed."
-    q = _expand(searcher, _all_terms_first(q, config), config).normalize()
+    originals = _fuzzy_originals(raw, config.stemmer) if "~" in raw else {}
+    q = _expand(searcher, _all_terms_first(q, config), config, originals).normalize()
     return ParsedQuery(q, frozenset(positive_terms(q)), notice)
 
 
@@ -258,17 +304,18 @@ def run(
     deepest = config.max_results
     page = min(page, max(1, deepest // per_page))
     limit = page * per_page
-    # Facet counting wraps collapsing, so "N paragraphs in M articles" counts
-    # every match while the page itself shows one paragraph per article.
     collector: Any = searcher.collector(limit=limit)
     if per_article:
-        collector = collectors.CollapseCollector(
+        collector = CountingCollapseCollector(
             collector, sorting.FieldFacet("article_id"), limit=int(per_article)
         )
-    collector = collectors.FacetCollector(collector, {"article": counts})
+    else:
+        collector = collectors.FacetCollector(collector, {"article": counts})
     searcher.search_with_collector(parsed.query, collector)
     results = collector.results()
-    per_article_counts: dict[str, int] = results.groups("article")
+    per_article_counts: dict[str, int] = (
+        dict(collector.counts) if per_article else results.groups("article")
+    )
     total = sum(per_article_counts.values())
     articles = len(per_article_counts)
     units = articles if per_article else total

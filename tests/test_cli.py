@@ -1,0 +1,93 @@
+"""manage.py: every command, JSON output, and errors as one line without a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import IndexConfig
+from manage import cli
+
+from .conftest import ROOT, SEED_ID
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def locate(config: IndexConfig) -> list[str]:
+    return ["--source", str(config.source_dir), "--index", str(config.index_dir)]
+
+
+def test_search_json_has_the_documented_shape(runner: CliRunner, seed_config: IndexConfig) -> None:
+    result = runner.invoke(cli, ["search", "fuel prices", "--json", "--limit", "3", *locate(seed_config)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"query", "total", "page", "pages", "corrected_query", "notice", "hits"} <= set(data)
+    assert data["query"] == "fuel prices" and len(data["hits"]) == 3
+    hit = data["hits"][0]
+    assert {"article_id", "title", "paragraph_no", "kind", "heading", "score", "text", "snippet_html"} <= set(hit)
+    assert hit["article_id"] == SEED_ID and hit["kind"] == "body"
+
+
+def test_search_text_output(runner: CliRunner, seed_config: IndexConfig) -> None:
+    result = runner.invoke(cli, ["search", "kazakstan", "--per-article", *locate(seed_config)])
+    assert result.exit_code == 0
+    assert "did you mean: kazakhstan" in result.output
+
+
+def test_reindex_and_stats(runner: CliRunner, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.txt").write_text("Title\n\nBody about oil.\n")
+    (source / "b.txt").write_bytes(b"\x00binary")
+    args = ["--source", str(source), "--index", str(tmp_path / "ix")]
+    result = runner.invoke(cli, ["reindex", *args])
+    assert result.exit_code == 0, result.output
+    assert "1 articles, 2 paragraphs" in result.output
+    assert "skipped b.txt: binary file" in result.output
+    stats = json.loads(runner.invoke(cli, ["stats", "--json", *args]).output)
+    assert stats["articles"] == 1 and stats["skipped"][0]["path"] == "b.txt"
+
+
+def test_environment_variables_choose_the_folders(runner: CliRunner, seed_config: IndexConfig) -> None:
+    env = {"BYLINE_SOURCE_DIR": str(seed_config.source_dir), "BYLINE_INDEX_DIR": str(seed_config.index_dir)}
+    result = runner.invoke(cli, ["stats", "--json"], env=env)
+    assert json.loads(result.output)["articles"] == 1
+
+
+@pytest.mark.parametrize("command", ["reindex", "search", "stats"])
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
+    missing = run("search", "fuel", "--index", str(tmp_path / "nothing"))
+    assert missing.returncode == 1
+    assert missing.stderr.strip().count("\n") == 0
+    assert "Traceback" not in missing.stderr
+    assert "no index in" in missing.stderr and "manage.py reindex" in missing.stderr
+
+
+def test_strict_query_error_is_one_line(seed_config: IndexConfig) -> None:
+    bad = run("search", '"open', "--strict", *locate(seed_config))
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: unbalanced quote") and "Traceback" not in bad.stderr
+
+
+def test_importing_the_library_does_not_import_flask_or_whoosh() -> None:
+    code = "import sys, indexer; print('flask' in sys.modules, 'whoosh' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "False"]

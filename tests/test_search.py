@@ -1,0 +1,220 @@
+"""Searching the seed article: ranking, syntax, suggestions, snippets, paging, grouping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from indexer import QueryError
+from indexer.engine import SearchEngine
+from indexer.models import Hit
+
+from .conftest import SEED_ID
+
+
+def top(engine: SearchEngine, query: str, **kw: Any) -> Hit:
+    page = engine.search(query, **kw)
+    assert page.hits, f"no hits for {query!r}"
+    return page.hits[0]
+
+
+def texts(engine: SearchEngine, query: str) -> list[str]:
+    return [h.text for h in engine.search(query, per_page=100).hits]
+
+
+def test_fuel_prices_ranks_a_body_paragraph_about_the_rise_first(engine: SearchEngine) -> None:
+    page = engine.search("fuel prices")
+    first = page.hits[0]
+    assert first.kind == "body"
+    assert "fuel" in first.text and "price" in first.text
+    assert "doubl" in first.text  # "roughly doubled" / "near-doubling": the rise itself
+    assert "<mark>fuel</mark>" in first.snippet_html and "<mark>prices</mark>" in first.snippet_html
+    heading = next(h for h in page.hits if h.kind == "heading")
+    assert heading.text == "Protests expand beyond anger over fuel prices"
+    assert page.hits.index(heading) > 0
+
+
+def test_paragraphs_with_every_word_rank_above_those_with_some(engine: SearchEngine) -> None:
+    hits = engine.search("fuel prices", per_page=100).hits
+    both = [("fuel" in h.text.lower() and "price" in h.text.lower()) for h in hits]
+    assert both == sorted(both, reverse=True)
+    assert both.count(False) >= 1  # "rising gas prices" still found: OR, not AND
+
+
+def test_missing_word_does_not_empty_the_results(engine: SearchEngine) -> None:
+    assert engine.search("fuel zanzibar").total >= 1
+
+
+def test_hit_knows_its_article_and_place(engine: SearchEngine) -> None:
+    hit = top(engine, '"Shal ket"')
+    assert hit.article_id == SEED_ID
+    assert hit.title == "Russian troops move to put down violent uprising in Kazakhstan"
+    assert "Nazarbayev" in hit.text
+    assert (hit.paragraph_no, hit.paragraph_count) == (53, 56)
+    assert hit.heading == "Anger directed at first president"
+
+
+@pytest.mark.parametrize(
+    ("query", "must_contain"),
+    [
+        ("Kazakhstan's", "Kazakhstan"),
+        ("US", "U.S."),
+        ("U.S.", "U.S."),
+        ("2,298", "2,298"),
+        ("Nur-Sultan", "Nur-Sultan"),
+        ('"Nur Sultan"', "Nur-Sultan"),
+        ("Sultan", "Nur-Sultan"),
+        ("CSTO's", "CSTO"),
+        ("protest", "protesters"),
+    ],
+)
+def test_news_tokens_are_found(engine: SearchEngine, query: str, must_contain: str) -> None:
+    assert any(must_contain in t for t in texts(engine, query))
+
+
+def test_phrase_query_needs_the_words_together(engine: SearchEngine) -> None:
+    assert len(texts(engine, '"state of emergency"')) == 1
+    assert texts(engine, '"emergency state"') == []
+
+
+def test_exclusion(engine: SearchEngine) -> None:
+    found = texts(engine, "protesters -almaty")
+    assert found and all("almaty" not in t.lower() for t in found)
+    assert len(found) < len(texts(engine, "protesters"))
+
+
+def test_field_query(engine: SearchEngine) -> None:
+    assert engine.search("title:uprising").total == engine.stats().paragraphs - 3  # not the boilerplate
+    assert engine.search("title:bitcoin").total == 0
+    assert engine.search("kind:caption").total == 3
+
+
+def test_prefix_query_expands_against_real_words(engine: SearchEngine) -> None:
+    found = texts(engine, "protester*")  # -> protesters -> stem "protest"
+    assert found and all("protest" in t.lower() for t in found)
+    assert any("protesters" in t for t in found)
+    assert texts(engine, "zzzq*") == []
+    assert len(texts(engine, "kazakh*")) > len(texts(engine, "kazakhs"))
+
+
+def test_fuzzy_query_works_on_the_stemmed_field(engine: SearchEngine) -> None:
+    assert any("Kazakhstan" in t for t in texts(engine, "kazakstan~"))
+    assert any("protesters" in t for t in texts(engine, "protestors~"))
+
+
+def test_boilerplate_is_never_searchable(engine: SearchEngine) -> None:
+    assert engine.search('"files from reuters"').total == 0
+    assert engine.search("duration").total == 0
+
+
+def test_headings_and_captions_rank_below_body_with_the_same_match(make_engine: Any) -> None:
+    same = "Tanker drivers strike over diesel rations"
+    e = make_engine({"a.txt": f"Roads quiet\n\n{same}\n\n{same}.\n\n{same}. (Jo Bloggs/Reuters)\n"})
+    e.reindex()
+    kinds = [h.kind for h in e.search("diesel rations").hits]
+    assert kinds == ["body", "caption", "heading"]
+
+
+@pytest.mark.parametrize("query", ["kazakstan", "Kazakstan"])
+def test_did_you_mean(engine: SearchEngine, query: str) -> None:
+    assert engine.search(query).corrected_query == "kazakhstan"
+
+
+def test_did_you_mean_keeps_the_rest_of_the_query(engine: SearchEngine) -> None:
+    assert engine.search("protestors clash").corrected_query == "protesters clash"
+    assert engine.search("fuel prices").corrected_query is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unclosed phrase', "unbalanced quote"),
+        ("(fuel prices", "never closed"),
+        ("fuel)", "no matching"),
+        ("colour:red", "unknown field 'colour'"),
+        ("fuel AND", "AND/OR/NOT"),
+        ("x" * 1001, "limit is 1000"),
+    ],
+)
+def test_strict_mode_says_what_to_fix(engine: SearchEngine, query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        engine.search(query, strict=True)
+
+
+@pytest.mark.parametrize("query", ['"fuel prices', "(fuel prices", "colour:fuel", "fuel OR", "x" * 1001])
+def test_lenient_mode_never_raises_and_says_so(engine: SearchEngine, query: str) -> None:
+    page = engine.search(query)
+    assert page.notice
+    if len(query) < 1000:
+        assert page.total > 0
+
+
+def test_stop_words_only_query(engine: SearchEngine) -> None:
+    page = engine.search("the of and")
+    assert page.total == 0 and "common words" in (page.notice or "")
+
+
+def test_snippet_escapes_document_text(make_engine: Any) -> None:
+    e = make_engine({"x.txt": 'Evil <b>title</b>\n\nA <script>alert("x")</script> payload about fuel.\n'})
+    e.reindex()
+    hit = top(e, "fuel")
+    assert "<script>" not in hit.snippet_html
+    assert "&lt;script&gt;" in hit.snippet_html
+    assert "<mark>fuel</mark>" in hit.snippet_html
+    assert hit.text == 'A <script>alert("x")</script> payload about fuel.'  # raw text, for callers to escape
+
+
+def test_long_paragraphs_get_fragments_around_matches(make_engine: Any) -> None:
+    filler = " ".join(f"word{n}" for n in range(200))
+    e = make_engine({"long.txt": f"Long\n\n{filler} the pipeline exploded near the border {filler}\n"})
+    e.reindex()
+    html = top(e, "pipeline").snippet_html
+    assert "<mark>pipeline</mark>" in html
+    assert html.startswith("\u2026") and html.endswith("\u2026")
+    assert len(html) < 500
+
+
+def test_paging(engine: SearchEngine) -> None:
+    first = engine.search("protesters", per_page=2, page=1)
+    second = engine.search("protesters", per_page=2, page=2)
+    assert first.pages == -(-first.total // 2) and first.pages >= 3
+    assert {h.paragraph_no for h in first.hits}.isdisjoint({h.paragraph_no for h in second.hits})
+    last = engine.search("protesters", per_page=2, page=10_000)
+    assert last.page <= 10_000 and not last.hits  # past the end: empty, not an error
+    assert engine.search("protesters", per_page=10_000).per_page == 100
+
+
+def test_per_article_collapses_and_counts(make_engine: Any) -> None:
+    e = make_engine({
+        "a.txt": "Oil news\n\nOil rose.\n\nOil fell.\n\nOil steady.\n",
+        "b.txt": "More oil\n\nOil again.\n",
+        "c.txt": "Sport\n\nNothing here.\n",
+    })
+    e.reindex()
+    grouped = e.search("oil", per_article=1)
+    assert grouped.grouped and grouped.articles == 2
+    assert grouped.total == 6  # every matching paragraph is counted
+    assert [h.article_id for h in grouped.hits] == sorted({h.article_id for h in grouped.hits}, key=[h.article_id for h in grouped.hits].index)
+    assert len(grouped.hits) == 2
+    others = {h.article_id: h.other_matches for h in grouped.hits}
+    assert others == {"a": 3, "b": 1}
+
+
+def test_article_view_has_every_paragraph(engine: SearchEngine) -> None:
+    article = engine.article(SEED_ID)
+    assert article is not None
+    assert len(article.paragraphs) == 56
+    assert article.paragraphs[4].kind == "boilerplate" and article.paragraphs[4].text == "1 year ago"
+    assert engine.article("no/such/article") is None
+    marked = engine.highlight_article(article, "fuel")
+    assert "<mark>fuel</mark>" in marked[54]
+    assert marked[4] == "1 year ago"
+
+
+def test_results_are_plain_dataclasses(engine: SearchEngine) -> None:
+    page = engine.search("troops")
+    data = page.to_dict()
+    assert set(data["hits"][0]) >= {"article_id", "title", "paragraph_no", "kind", "heading", "score", "text", "snippet_html"}
+    with pytest.raises(AttributeError):
+        page.hits[0].score = 1.0  # type: ignore[misc]
