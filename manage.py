@@ -155,6 +155,51 @@ def stats(as_json: bool, source: Path | None, index: Path | None) -> None:
     print_stats(_engine(_config(source, index)).stats(), as_json)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (0.0.0.0 exposes the server to your network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Worker threads serving requests.")
+@click.option("--no-reindex", is_flag=True, help="Serve the index as it is, without updating it.")
+@location_options
+def serve(host: str, port: int, threads: int, no_reindex: bool,
+          source: Path | None, index: Path | None) -> None:
+    """Bring the index up to date, then serve the web UI with waitress.
+
+    Example: python manage.py serve --port 8000
+    """
+    import waitress
+
+    from indexer.errors import IndexLocked
+    from webui import create_app
+
+    config = _config(source, index)
+    engine = _engine(config)
+    if not no_reindex:
+        click.echo(f"indexing {config.source_dir} into {config.index_dir} ...")
+        try:
+            print_stats(engine.reindex(progress=_progress_printer()), False)
+        except IndexLocked as exc:
+            click.echo(f"note: {exc}; serving the index as it is", err=True)
+    app = create_app({"BYLINE_ENGINE": engine})
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="byline")
+    listening = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)  # type: ignore[union-attr]
+    ]
+    for bound_host, bound_port in listening:
+        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else bound_host
+        shown = f"[{shown}]" if ":" in shown else shown
+        click.echo(f"Byline is running at http://{shown}:{bound_port}/")
+    click.echo("Press Ctrl+C to stop.")
+    try:
+        server.run()
+    finally:
+        server.close()
+        engine.close()
+
+
 def main() -> None:
     cli(prog_name="byline")
 
