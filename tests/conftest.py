@@ -70,3 +70,51 @@ def make_engine(tmp_path: Path) -> Iterator[object]:
     yield make
     for e in engines:
         e.close()
+
+
+# -- web UI: app -> client, and a real waitress server on a free loopback port ----------
+
+
+@pytest.fixture()
+def app(seed_config: IndexConfig) -> Iterator[object]:
+    """The web app on the shared seed index (TESTING, never debug)."""
+    from webui import create_app
+
+    application = create_app({"TESTING": True, "BYLINE": seed_config})
+    yield application
+    application.extensions["byline"].close()
+
+
+@pytest.fixture()
+def client(app: object) -> object:
+    return app.test_client()  # type: ignore[attr-defined]
+
+
+@pytest.fixture()
+def serve_app() -> Iterator[object]:
+    """Serve apps with waitress in threads on free 127.0.0.1 ports: ``url = serve_app(app)``."""
+    import threading
+
+    import waitress
+    from waitress import wasyncore
+
+    running: list[tuple[object, threading.Thread]] = []
+
+    def start(application: object, threads: int = 4) -> str:
+        server = waitress.create_server(application, host="127.0.0.1", port=0, threads=threads)
+        thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+
+    yield start
+    for server, thread in running:
+        server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
+        wasyncore.close_all(server._map)  # type: ignore[attr-defined]
+        thread.join(10)
+
+
+@pytest.fixture()
+def live_server(app: object, serve_app: object) -> str:
+    """The seed app served by waitress; the value is its base URL."""
+    return serve_app(app)  # type: ignore[operator, no-any-return]

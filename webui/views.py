@@ -142,19 +142,6 @@ def run_search(args: SearchArgs) -> SearchPage:
     return result
 
 
-def one_per_article(result: SearchPage) -> SearchPage:
-    """Keep the best paragraph of each article when grouped (guards the page we render)."""
-    if not result.grouped:
-        return result
-    seen: set[str] = set()
-    hits = []
-    for hit in result.hits:
-        if hit.article_id not in seen:
-            seen.add(hit.article_id)
-            hits.append(hit)
-    return replace(result, hits=tuple(hits)) if len(hits) != len(result.hits) else result
-
-
 def check_article_id(article_id: str) -> None:
     """Ids are looked up in the index only; refuse shapes that look like file paths."""
     parts = article_id.replace("\\", "/").split("/")
@@ -210,7 +197,7 @@ def search() -> Any:
             examples=current_app.config["BYLINE_EXAMPLES"],
             q="",
         )
-    result = one_per_article(run_search(args))
+    result = run_search(args)
     args = replace(args, page=max(1, result.page))
     first = (result.page - 1) * result.per_page + 1
     return render_template(
