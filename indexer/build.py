@@ -76,7 +76,7 @@ def _source_articles(
     files = list(iter_files(root, scan))
     seen: dict[str, str] = {}
     for n, path in enumerate(files, start=1):
-        for article in read_file(path, root, scan):
+        for article in read_file(path, root, scan, config.max_file_mb * 2**20):
             if article.id in seen:
                 scan.skipped.append(
                     Skip(article.path, f"duplicate article id {article.id!r} (also {seen[article.id]})")
@@ -139,8 +139,7 @@ def reindex(
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         final = storage.open_index(index_dir)
         with final.searcher() as s:
-            paragraphs = s.doc_count()
-            articles = s.doc_frequency("kind", "headline")
+            articles, paragraphs = storage.count(s)
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
         stats = IndexStats(
             articles=articles,
@@ -159,6 +158,24 @@ def reindex(
         return stats
 
 
+def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
+    """Run ``work`` and commit; on any failure cancel, so the live index stays as it was."""
+    try:
+        work()
+        writer.commit(**commit)
+    except BaseException as exc:
+        try:
+            writer.cancel()
+        except Exception:  # a writer that failed mid-way may not cancel cleanly
+            pass
+        if isinstance(exc, OSError):
+            raise BylineError(
+                f"could not write the index in {index_dir}: {exc.strerror or exc}; "
+                "the previous index is unchanged. Free some disk space and run reindex again"
+            ) from None
+        raise
+
+
 def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[str, int]:
     index_dir = config.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -169,11 +186,10 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     articles = list(_source_articles(config, scan, progress))
     writer = _writer(ix, config, len(articles))
     try:
-        _add(writer, articles)
+        _write(writer, index_dir, lambda: _add(writer, articles))
     except BaseException:
-        writer.cancel()
+        storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
-    writer.commit()
     storage.publish(index_dir, name)
     return {"added": len(articles), "updated": 0, "removed": 0, "unchanged": 0}
 
@@ -202,14 +218,13 @@ def _incremental(
     if not (added or updated or removed):
         return counts
     writer = _writer(ix, config, len(added) + len(updated))
-    try:
+
+    def work() -> None:
         for aid in removed:
             writer.delete_by_term("article_id", aid)
         for article in updated:
             writer.delete_by_term("article_id", article.id)
         _add(writer, updated + added)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+
+    _write(writer, config.index_dir, work)
     return counts

@@ -18,6 +18,7 @@ from .errors import ConfigError
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "BYLINE_"
 STEMMERS = ("snowball", "porter", "none")
+IDF_FORMULAS = ("lucene", "whoosh")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -35,10 +36,17 @@ class IndexConfig:
     heading_factor: float = _setting(0.6, "Score factor for section headings (body text is 1.0).")
     caption_factor: float = _setting(0.75, "Score factor for photo captions.")
     headline_factor: float = _setting(1.0, "Score factor for the headline paragraph.")
+    bm25_k1: float = _setting(1.2, "BM25 term-frequency saturation (k1).")
+    bm25_b: float = _setting(0.75, "BM25 length normalisation (b), 0 to 1.")
+    bm25_idf: str = _setting(
+        "lucene", "IDF formula: lucene, log(1+(N-n+0.5)/(n+0.5)), or whoosh, log(N/(n+1))+1."
+    )
     all_terms_first_max: int = _setting(
         6, "Queries with up to this many words rank paragraphs holding every word first."
     )
+    max_file_mb: int = _setting(32, "Files larger than this many MB are skipped with a reason.")
     max_query_length: int = _setting(1000, "Longest query accepted, in characters.")
+    max_query_terms: int = _setting(200, "Most words and operators one query may have.")
     max_expansions: int = _setting(64, "Most terms a prefix or fuzzy query may expand to.")
     max_per_page: int = _setting(100, "Largest page size accepted.")
     max_results: int = _setting(10_000, "Deepest result rank that can be paged to.")
@@ -49,9 +57,14 @@ class IndexConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_dir", Path(self.source_dir).expanduser())
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
+        if self.bm25_idf not in IDF_FORMULAS:
+            raise ConfigError(
+                f"bm25_idf must be one of {', '.join(IDF_FORMULAS)}, not {self.bm25_idf!r}"
+            )
         if self.stemmer not in STEMMERS:
             raise ConfigError(f"stemmer must be one of {', '.join(STEMMERS)}, not {self.stemmer!r}")
-        for name in ("max_query_length", "max_expansions", "max_per_page", "max_results"):
+        for name in ("max_file_mb", "max_query_length", "max_query_terms", "max_expansions",
+                     "max_per_page", "max_results"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
 

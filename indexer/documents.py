@@ -338,7 +338,10 @@ def read_file(path: Path, root: Path, scan: Scan, max_bytes: int = MAX_FILE_BYTE
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return skip(f"too large ({size // (1024 * 1024)} MB; the limit is {max_bytes // (1024 * 1024)} MB)")
+            return skip(
+                f"too large ({size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB, "
+                "set BYLINE_MAX_FILE_MB to raise it)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         return skip("vanished while reading")

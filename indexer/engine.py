@@ -45,8 +45,7 @@ class SearchEngine:
     def stats(self) -> IndexStats:
         """What the live index holds, and what its last reindex did."""
         with self._searcher() as s:
-            paragraphs = s.doc_count()
-            articles = s.doc_frequency("kind", "headline")
+            articles, paragraphs = storage.count(s)
         meta = storage.read_meta(self.config.index_dir)
         return IndexStats(
             articles=articles,

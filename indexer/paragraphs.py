@@ -40,6 +40,9 @@ _CAPTION_CREDIT = re.compile(r"\([^()]{2,120}/[^()]{2,120}\)\s*$")
 _CAPTION_PREFIX = re.compile(r"^(?:photo|image|picture|pictured)\s*:", re.I)
 _SENTENCE_END = re.compile(r"[.!?;:,\"\u201d\u2019')\]]$")
 
+#: A "paragraph" longer than this (a dump, not prose) is cut into pieces at
+#: spaces, so one runaway block cannot make indexing or snippets crawl.
+MAX_PARAGRAPH_CHARS = 10_000
 HEADING_MAX_WORDS = 10
 HEADING_MAX_CHARS = 80
 
@@ -78,8 +81,24 @@ def classify(text: str) -> str:
     return "body"
 
 
+def _cut(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a space where there is one."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    pieces.append(text)
+    return [p for p in pieces if p]
+
+
 def blocks(body: str) -> list[str]:
     """Blank-line separated blocks; a block with boilerplate lines is split per line."""
+    return [piece for block in _blocks(body) for piece in _cut(block)]
+
+
+def _blocks(body: str) -> list[str]:
     out: list[str] = []
     for block in _BLOCKS.split(body.strip()):
         lines = [normalize_space(line) for line in block.split("\n")]

@@ -86,8 +86,18 @@ def _parser(searcher: Searcher, config: IndexConfig) -> MultifieldParser:
     return parser
 
 
-def check_syntax(text: str) -> None:
+#: Deeper nesting than this is refused: no reader needs it and it costs recursion.
+MAX_NESTING = 20
+#: Fuzzy matching beyond two edits matches almost anything and is slow.
+MAX_FUZZY_EDITS = 2
+
+
+def check_syntax(text: str, max_terms: int = 200) -> None:
     """Raise QueryError naming what to fix in a query string."""
+    if len(text.split()) > max_terms:
+        raise QueryError(
+            f"the query has {len(text.split())} words; the limit is {max_terms}: keep the distinctive ones"
+        )
     if text.count('"') % 2:
         raise QueryError('unbalanced quote: close the "phrase" with a second " or remove it')
     depth = 0
@@ -96,6 +106,8 @@ def check_syntax(text: str) -> None:
         depth -= ch == ")"
         if depth < 0:
             raise QueryError("a ) has no matching (: remove it or add the opening bracket")
+        if depth > MAX_NESTING:
+            raise QueryError(f"brackets nest deeper than {MAX_NESTING} levels: simplify the query")
     if depth:
         raise QueryError("a ( is never closed: add the ) or remove it")
     for name in _FIELD_REF.findall(text):
@@ -141,7 +153,8 @@ def _expand(
         word = node.text.lower()
         if isinstance(node, wq.FuzzyTerm):
             word = originals.get(word, word)
-            words = list(reader.terms_within("spell", word, node.maxdist, node.prefixlength))
+            maxdist = min(node.maxdist, MAX_FUZZY_EDITS, max(1, len(word) // 3))
+            words = list(reader.terms_within("spell", word, maxdist, node.prefixlength))
         else:
             pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
             words = []
@@ -202,12 +215,12 @@ def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = Fal
     """Parse ``text``; strict raises QueryError, lenient retries as plain words with a notice."""
     notice = None
     try:
-        check_syntax(text)
+        check_syntax(text, config.max_query_terms)
         raw = text
     except QueryError as exc:
         if strict:
             raise
-        raw = plain_words(text)
+        raw = " ".join(plain_words(text).split()[: config.max_query_terms])
         notice = f"Your query was read as plain words because {exc}."
     parser = _parser(searcher, config)
     try:
@@ -215,8 +228,11 @@ def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = Fal
     except Exception as exc:  # the whoosh parser signals bad input with many types
         if strict:
             raise QueryError(f"cannot parse the query ({exc}); check quotes and operators") from None
-        raw = plain_words(text)
-        q = parser.parse(raw, normalize=False)
+        raw = " ".join(plain_words(text).split()[: config.max_query_terms])
+        try:
+            q = parser.parse(raw, normalize=False)
+        except Exception:
+            q = wq.NullQuery
         notice = "Your query was read as plain words because it could not be parsed."
     originals = _fuzzy_originals(raw, config.stemmer) if "~" in raw else {}
     q = _expand(searcher, _all_terms_first(q, config), config, originals).normalize()

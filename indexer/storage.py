@@ -110,6 +110,18 @@ def corrupt(index_dir: Path, exc: BaseException) -> IndexCorrupt:
     )
 
 
+def count(searcher: Any) -> tuple[int, int]:
+    """(articles, paragraphs) in the live index, not counting deleted documents.
+
+    ``doc_frequency`` would count paragraphs an incremental run deleted but
+    Whoosh has not merged away yet, so articles are counted from live docs.
+    """
+    from whoosh.query import Term
+
+    articles = sum(1 for _ in searcher.docs_for_query(Term("kind", "headline")))
+    return articles, searcher.doc_count()
+
+
 def publish(index_dir: Path, name: str) -> None:
     """Make ``name`` the live index with one atomic rename, then drop older indexes."""
     tmp = index_dir / f"{POINTER}.tmp"

@@ -1,0 +1,199 @@
+"""Bad files, hostile queries, crashes and a full disk: nothing is lost, nothing raises wildly."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer import BylineError, IndexConfig, QueryError
+from indexer.engine import SearchEngine
+
+from .conftest import ROOT
+
+
+def test_a_folder_of_bad_files_indexes_what_it_can(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.txt").write_text("Good\n\nA normal paragraph about tankers.\n")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (src / "nul.md").write_bytes(b"Title\n\nText with a \x00 NUL byte")
+    (src / "invalid-utf8.txt").write_bytes(b"Caf\xe9 prices\n\nThe caf\xe9 raised prices \x81 again.")
+    (src / "control.txt").write_text("Wire\x02 copy\n\nBody\x05 with\x1f control\x7f codes about tankers.\x03")
+    (src / "empty.txt").write_bytes(b"")
+    with open(src / "huge.txt", "wb") as fh:  # 50 MB: over the default 32 MB limit
+        fh.write(b"Huge\n\n" + b"word " * (10 * 2**20))
+    (src / "long-paragraph.txt").write_text("Long\n\n" + ("tanker " * 142_858)[:1_000_000])
+    deep = src.joinpath(*[f"d{n}" for n in range(60)])
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text("Deep\n\nFound at the bottom about tankers.\n")
+    (src / "with space é.txt").write_text("Ünïcode name\n\nA file name with spaces about tankers.\n")
+    (src / "loop").symlink_to(src, target_is_directory=True)
+    (src / "vanishes.txt").write_text("Vanishes\n\ngone")
+    (src / "locked.txt").write_text("Locked\n\nno access")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "vanishes.txt":
+            raise FileNotFoundError(2, "gone")
+        if self.name == "locked.txt":
+            raise PermissionError(13, "denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    engine = SearchEngine(IndexConfig(source_dir=src, index_dir=tmp_path / "ix"))
+    stats = engine.reindex()
+    reasons = {s.path: s.reason for s in stats.skipped}
+    assert set(reasons) == {"binary.txt", "nul.md", "empty.txt", "huge.txt", "loop", "vanishes.txt", "locked.txt"}
+    assert "too large (50 MB" in reasons["huge.txt"]
+    indexed = {h.article_id for h in engine.search("tankers OR tanker OR prices", per_page=100, per_article=1).hits}
+    assert indexed == {"good", "control", "long-paragraph", "/".join(f"d{n}" for n in range(60)) + "/deep",
+                       "with space é", "invalid-utf8"}
+    long_article = engine.article("long-paragraph")
+    assert long_article is not None
+    pieces = long_article.paragraphs[1:]  # cut at spaces into pieces of at most 10,000 characters
+    assert 100 <= len(pieces) <= 102 and max(len(p.text) for p in pieces) <= 10_000
+    assert sum(len(p.text) for p in pieces) >= 1_000_000 - len(pieces)
+    assert {s.path for s in engine.stats().skipped} == set(reasons)
+    engine.close()
+
+
+QUERY_PIECES = st.sampled_from(['"', "(", ")", "*", "?", "~", "~2", ":", "-", "+", "^", "AND", "OR", "NOT",
+                                "ANDNOT", "title:", "text:", "date:", "[", "]", "TO", "{", "}", "\\", "'",
+                                "fuel", "prices", "kazakh", "a", " ", "  ", "\u00a0", "\u202e", "\x00"])
+QUERIES = st.one_of(st.text(max_size=60), st.lists(QUERY_PIECES, max_size=25).map("".join),
+                    st.lists(st.one_of(QUERY_PIECES, st.text(max_size=5)), max_size=15).map(" ".join))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=QUERIES)
+def test_lenient_search_never_raises(engine: SearchEngine, query: str) -> None:
+    page = engine.search(query)
+    assert page.total >= 0 and len(page.hits) <= page.per_page
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=QUERIES)
+def test_strict_search_raises_only_query_error(engine: SearchEngine, query: str) -> None:
+    try:
+        engine.search(query, strict=True)
+    except QueryError as exc:
+        assert str(exc)  # always says something
+
+
+HOSTILE = [
+    "*", "a*", "?*?", "*a*", " OR ".join(f"w{n}" for n in range(150)), "(" * 19 + "fuel" + ")" * 19,
+    "(" * 200 + "fuel" + ")" * 200, " ".join(["fuel"] * 1000), "a~", "ab~2", "kazakstan~9",
+    'title:"' + "a " * 300 + '"', "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: q[:20])
+def test_expensive_query_shapes_are_bounded(engine: SearchEngine, query: str) -> None:
+    started = time.perf_counter()
+    page = engine.search(query, page=100_000)
+    assert time.perf_counter() - started < 10  # a hang guard, not a speed goal (see docs/RELIABILITY.md)
+    assert page.page <= 1000
+
+
+CHILD = """
+import sys, time, os
+sys.path.insert(0, {root!r})
+from indexer import IndexConfig
+from indexer.engine import SearchEngine
+engine = SearchEngine(IndexConfig(source_dir=sys.argv[1], index_dir=sys.argv[2]))
+print("go", flush=True)
+engine.reindex(full=sys.argv[3] == "full")
+print("done", flush=True)
+"""
+
+
+def corpus(folder: Path, version: int, n: int = 150) -> None:
+    for i in range(n):
+        path = folder / f"{i % 7}" / f"{i:04d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Story {i}\n\nEdition{version} paragraph one about cargo {i}.\n\nSecond part.\n")
+
+
+@pytest.mark.slow
+def test_random_sigkills_never_damage_the_index(tmp_path: Path) -> None:
+    """20 reindexes killed at random moments (reading, writing, committing, publishing)."""
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    corpus(src, 0)
+    engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix))
+    engine.reindex()
+    rng = random.Random(20261125)
+    outcomes = {"killed": 0, "finished": 0}
+    version = 0
+    for trial in range(20):
+        version += 1
+        corpus(src, version, n=150 + trial)
+        child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT)), str(src), str(ix),
+                                  "full" if trial % 2 else "incremental"], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        with child.stdout:
+            assert child.stdout.readline().strip() == "go"
+            time.sleep(rng.uniform(0.0, 1.2))
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+            rest = child.stdout.read()
+        outcomes["finished" if "done" in rest else "killed"] += 1
+        # Whatever moment it died at, the index opens and holds one whole edition.
+        editions = {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits}
+        assert len(editions) == 1, editions
+        assert engine.search("cargo").total >= 150
+    assert outcomes["killed"] >= 10, outcomes
+    stats = engine.reindex()  # no stale lock, no manual cleanup
+    assert stats.articles == 150 + 19
+    assert {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits} == {f"Edition{version}"}
+    engine.close()
+
+
+FULL_DISK = """
+import resource, signal, sys
+sys.path.insert(0, {root!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+from indexer import IndexConfig, BylineError
+from indexer.engine import SearchEngine
+engine = SearchEngine(IndexConfig(source_dir=sys.argv[1], index_dir=sys.argv[2]))
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # every file the index writes is capped
+try:
+    engine.reindex(full=True)
+except BylineError as exc:
+    print("error:", exc)
+    sys.exit(1)
+"""
+
+
+def test_a_full_disk_is_a_clear_error_and_the_old_index_survives(tmp_path: Path) -> None:
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    corpus(src, 0, n=40)
+    engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix))
+    engine.reindex()
+    before = engine.search("cargo", per_page=100).hits
+    corpus(src, 1, n=400)
+    run = subprocess.run([sys.executable, "-c", FULL_DISK.format(root=str(ROOT)), str(src), str(ix)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "could not write the index" in run.stdout and "previous index is unchanged" in run.stdout
+    assert "Traceback" not in run.stderr
+    assert engine.search("cargo", per_page=100).hits == before
+    assert engine.reindex().articles == 400  # and with room again, the next run works
+    engine.close()
+
+
+def test_errors_form_one_hierarchy() -> None:
+    from indexer import ConfigError, IndexCorrupt, IndexLocked, IndexMissing
+    for error in (ConfigError, IndexCorrupt, IndexLocked, IndexMissing, QueryError):
+        assert issubclass(error, BylineError)
+
+
