@@ -273,7 +273,8 @@ def content_hash(article: Article) -> str:
     """A digest of everything indexed about an article: unchanged hash, untouched paragraphs."""
     h = hashlib.blake2b(digest_size=16)
     for part in (article.id, article.title, article.body, article.date, article.source,
-                 article.url, article.author):
+                 article.url, article.author, article.section, article.dateline,
+                 ",".join(article.tags), ",".join(article.places), ",".join(article.topics)):
         h.update((part or "").encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     return h.hexdigest()

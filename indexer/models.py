@@ -37,6 +37,11 @@ class Article:
     source: str | None = None
     url: str | None = None
     author: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    dateline: str | None = None
     paragraphs: tuple[Paragraph, ...] = ()
     content_hash: str = ""
 
