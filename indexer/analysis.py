@@ -9,7 +9,7 @@ function (no lambdas), and the stemmer is chosen by name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,27 @@ def normalize_token(text: str) -> str:
     return text.lower()
 
 
+#: The last few texts tokenized, with their tokens. Indexing analyses each
+#: paragraph twice (``text`` and ``spell``) and the title once per paragraph,
+#: so remembering a handful of texts saves the regex and normalising work.
+_SCANNED: dict[str, tuple[tuple[str, str, int, int], ...]] = {}
+_SCANNED_MAX = 8
+
+
+def _scan(value: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(raw, normalised, start, end) for every token of ``value`` (memoised, bounded)."""
+    found = _SCANNED.get(value)
+    if found is None:
+        found = tuple(
+            (m.group(0), normalize_token(m.group(0)), m.start(), m.end())
+            for m in TOKEN_PATTERN.finditer(value)
+        )
+        if len(_SCANNED) >= _SCANNED_MAX:
+            _SCANNED.clear()
+        _SCANNED[value] = found
+    return found
+
+
 class NewsTokenizer(Tokenizer):
     """Regex tokenizer that keeps offsets and normalises news tokens in one pass."""
 
@@ -76,18 +97,17 @@ class NewsTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for pos, match in enumerate(TOKEN_PATTERN.finditer(value)):
-            text = match.group(0)
+        for pos, (raw, text, start, end) in enumerate(_scan(value)):
             if keeporiginal:
-                t.original = text
-            t.text = normalize_token(text)
+                t.original = raw
+            t.text = text
             t.boost = 1.0
             t.stopped = False
             if positions:
                 t.pos = start_pos + pos
             if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
 
 
@@ -129,14 +149,42 @@ def _porter() -> Any:
     return PorterStemmer()
 
 
-@lru_cache(maxsize=200_000)
+#: word -> stem for each NLTK stemmer: the stem cache, seeded from the index's
+#: stem table (see :func:`load_stem_table`) so a search whose words are in the
+#: index never imports NLTK (whose package import takes most of a second).
+STEM_CACHE: dict[str, dict[str, str]] = {"snowball": {}, "porter": {}}
+STEM_CACHE_MAX = 500_000
+_NLTK = {"snowball": _snowball, "porter": _porter}
+
+
+def _stem_nltk(stemmer: str, word: str) -> str:
+    cache = STEM_CACHE[stemmer]
+    if len(cache) >= STEM_CACHE_MAX:
+        cache.clear()
+    stemmed = cache[word] = str(_NLTK[stemmer]().stem(word))
+    return stemmed
+
+
 def stem_snowball(word: str) -> str:
-    return str(_snowball().stem(word))
+    stemmed = STEM_CACHE["snowball"].get(word)
+    return stemmed if stemmed is not None else _stem_nltk("snowball", word)
 
 
-@lru_cache(maxsize=200_000)
 def stem_porter(word: str) -> str:
-    return str(_porter().stem(word))
+    stemmed = STEM_CACHE["porter"].get(word)
+    return stemmed if stemmed is not None else _stem_nltk("porter", word)
+
+
+def stem_table(stemmer: str, words: Iterable[str]) -> dict[str, str]:
+    """word -> stem for ``words`` (the index's vocabulary), to save beside the index."""
+    fn = STEM_FUNCTIONS[stemmer]
+    return {w: fn(w) for w in words}
+
+
+def load_stem_table(stemmer: str, table: dict[str, str]) -> None:
+    """Seed the stem cache with a saved table (entries are what NLTK returned)."""
+    if stemmer in STEM_CACHE and len(STEM_CACHE[stemmer]) + len(table) < STEM_CACHE_MAX:
+        STEM_CACHE[stemmer].update(table)
 
 
 def stem_none(word: str) -> str:
@@ -166,9 +214,11 @@ class CachedStemFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         fn = STEM_FUNCTIONS[self.stemmer]
+        cache = STEM_CACHE.get(self.stemmer, {})
         for t in tokens:
             if not t.stopped:
-                t.text = fn(t.text)
+                stemmed = cache.get(t.text)
+                t.text = stemmed if stemmed is not None else fn(t.text)
             yield t
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from . import storage
+from . import duplicates, storage
 from .config import IndexConfig
 from .documents import Scan, iter_files, read_file
 from .errors import BylineError, IndexCorrupt, IndexMissing
-from .models import Article, IndexStats, Skip
+from .duplicates import paragraph_key
+from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
+from .analysis import load_stem_table, stem_table
 from .schema import build_schema, schema_stemmer
 
 log = logging.getLogger("byline")
@@ -30,10 +33,17 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_ARTICLES = 2000
 
 
-def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
+def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[dict[str, Any]]:
     """The Whoosh documents for one article: one per paragraph, headline first."""
     paragraphs = article.paragraphs or split_paragraphs(article)
     count = len(paragraphs)
+    meta: dict[str, Any] = {"dup": dup or article.id}
+    for name, value in (("date", article.date), ("source", article.source),
+                        ("section", article.section), ("author", article.author),
+                        ("place", ",".join(article.places)), ("topic", ",".join(article.topics)),
+                        ("tag", ",".join(article.tags))):
+        if value:
+            meta[name] = value
     for p in paragraphs:
         doc: dict[str, Any] = {
             "article_id": article.id,
@@ -43,11 +53,8 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
             "heading": p.heading,
         }
         if p.searchable:
-            doc.update(title=article.title, text=p.text, spell=p.text)
-            if article.date:
-                doc["date"] = article.date
-            if article.source:
-                doc["source"] = article.source
+            doc.update(title=article.title, text=p.text, spell=p.text, phash=paragraph_key(p.text))
+            doc.update(meta)
         else:  # kept for the article view, invisible to search
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
         if p.no == 1:
@@ -58,6 +65,11 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
                 "source": article.source,
                 "url": article.url,
                 "author": article.author,
+                "section": article.section,
+                "tags": list(article.tags),
+                "places": list(article.places),
+                "topics": list(article.topics),
+                "dateline": article.dateline,
                 "hash": article.content_hash,
             }
         yield doc
@@ -83,7 +95,7 @@ def _source_articles(
                 )
                 continue
             seen[article.id] = article.path
-            yield article
+            yield replace(article, paragraphs=split_paragraphs(article))
         if progress is not None:
             progress(n, len(files))
 
@@ -96,6 +108,33 @@ def _existing_hashes(ix: FileIndex) -> dict[str, str]:
         }
 
 
+def _existing_clusters(
+    searcher: Any, skip: set[str]
+) -> Callable[[str], Iterator[tuple[str, str, frozenset[str]]]]:
+    """Look up indexed articles holding a paragraph fingerprint (for incremental dedup)."""
+    from whoosh.query import Term
+
+    cache: dict[str, tuple[str, frozenset[str]]] = {}
+    article_ids = searcher.reader().column_reader("article_id")
+    dups = searcher.reader().column_reader("dup")
+
+    def lookup(fingerprint: str) -> Iterator[tuple[str, str, frozenset[str]]]:
+        for docnum in searcher.docs_for_query(Term("phash", fingerprint)):
+            aid = article_ids[docnum]
+            if aid in skip:
+                continue
+            if aid not in cache:
+                paragraphs = [
+                    Paragraph(aid, f["paragraph_no"], f["kind"], f.get("text", ""))
+                    for f in searcher.documents(article_id=aid)
+                ]
+                cache[aid] = (dups[docnum] or aid, duplicates.article_fingerprints(paragraphs))
+            label, fps = cache[aid]
+            yield aid, label, fps
+
+    return lookup
+
+
 def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
     procs = config.writer_procs or min(os.cpu_count() or 1, 4)
     if procs > 1 and articles >= PARALLEL_MIN_ARTICLES:
@@ -103,10 +142,10 @@ def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
     return ix.writer(limitmb=config.writer_limitmb)
 
 
-def _add(writer: IndexWriter, articles: Iterable[Article]) -> int:
+def _add(writer: IndexWriter, articles: Iterable[Article], labels: dict[str, str]) -> int:
     n = 0
     for article in articles:
-        for doc in paragraph_documents(article):
+        for doc in paragraph_documents(article, labels.get(article.id)):
             writer.add_document(**doc)
             n += 1
     return n
@@ -125,6 +164,9 @@ def reindex(
             if schema_stemmer(ix.schema) != config.stemmer:
                 log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
                 full = True
+            elif set(ix.schema.names()) != set(build_schema(config.stemmer).names()):
+                log.warning("the index was built by another version of Byline: rebuilding it")
+                full = True
         except IndexMissing:
             full = True
         except IndexCorrupt as exc:
@@ -141,6 +183,7 @@ def reindex(
         with final.searcher() as s:
             articles, paragraphs = storage.count(s)
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
+        save_stems(index_dir, final, config.stemmer)
         stats = IndexStats(
             articles=articles,
             paragraphs=paragraphs,
@@ -156,6 +199,62 @@ def reindex(
         meta["warnings"] = [{"path": w.path, "reason": w.reason} for w in scan.warnings]
         storage.write_meta(index_dir, meta)
         return stats
+
+
+def _stems_path(index_dir: Path, name: str | None) -> Path:
+    return index_dir / f"stems-{name}.tsv"
+
+
+def load_stems(index_dir: Path, stemmer: str) -> int:
+    """Seed the stem cache from the live index's stem table; returns entries loaded.
+
+    With the table a search whose words occur in the index never needs NLTK,
+    so a cold ``manage.py search`` does not pay for importing it.
+    """
+    if stemmer == "none":
+        return 0
+    path = _stems_path(index_dir, storage.current_name_or_none(index_dir))
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if _LOADED.get(stemmer) == key:
+            return 0
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not lines or lines[0] != f"# byline stems {stemmer}":
+        return 0
+    table = dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
+    load_stem_table(stemmer, table)
+    _LOADED[stemmer] = key
+    return len(table)
+
+
+_LOADED: dict[str, tuple[str, int, int]] = {}
+
+
+def save_stems(index_dir: Path, ix: FileIndex, stemmer: str) -> None:
+    """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`)."""
+    name = storage.current_name_or_none(index_dir)
+    if stemmer == "none" or name is None:
+        return
+    load_stems(index_dir, stemmer)  # words known from the last run are not stemmed again
+    with ix.reader() as reader:
+        words = [w for w in reader.field_terms("spell") if "\t" not in w and "\n" not in w]
+    table = stem_table(stemmer, words)
+    path = _stems_path(index_dir, name)
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(
+            f"# byline stems {stemmer}\n" + "".join(f"{w}\t{s}\n" for w, s in table.items()),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)
+        for old in index_dir.glob("stems-*.tsv"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # only an optimisation: searching works without it
+        log.warning("could not write the stem table %s: %s", path, exc)
 
 
 def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
@@ -184,9 +283,11 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     name = storage.next_name(index_dir)
     ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
     articles = list(_source_articles(config, scan, progress))
+    load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
     writer = _writer(ix, config, len(articles))
     try:
-        _write(writer, index_dir, lambda: _add(writer, articles))
+        labels = duplicates.labels_for(articles)
+        _write(writer, index_dir, lambda: _add(writer, articles, labels))
     except BaseException:
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
@@ -217,14 +318,20 @@ def _incremental(
     }
     if not (added or updated or removed):
         return counts
-    writer = _writer(ix, config, len(added) + len(updated))
+    changed = updated + added
+    with ix.searcher() as s:
+        labels = duplicates.cluster_labels(
+            {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed},
+            _existing_clusters(s, skip={a.id for a in updated} | set(removed)),
+        )
+    writer = _writer(ix, config, len(changed))
 
     def work() -> None:
         for aid in removed:
             writer.delete_by_term("article_id", aid)
         for article in updated:
             writer.delete_by_term("article_id", article.id)
-        _add(writer, updated + added)
+        _add(writer, changed, labels)
 
     _write(writer, config.index_dir, work)
     return counts

@@ -135,6 +135,7 @@ class SearchEngine:
             s = None
         if s is None:
             ix = storage.open_index(self.config.index_dir)
+            build.load_stems(self.config.index_dir, self.config.stemmer)
             try:
                 s = ix.searcher(weighting=search.weighting(self.config))
             except Exception as exc:
