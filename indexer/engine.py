@@ -8,6 +8,7 @@ or another process) publishes a new one. Callers only ever get dataclasses.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,10 @@ from . import build, search, storage
 from .config import IndexConfig
 from .highlighting import highlight
 from .models import Article, IndexStats, Paragraph, SearchPage, Skip
+
+
+#: Result pages kept per engine (keyed by query, paging and index generation).
+RESULT_CACHE_SIZE = 512
 
 
 class SearchEngine:
@@ -35,6 +40,7 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Searcher] = []
+        self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
 
     # -- index lifecycle ----------------------------------------------------
 
@@ -76,15 +82,52 @@ class SearchEngine:
         per_page: int = 10,
         per_article: int | None = None,
         strict: bool = False,
+        *,
+        sort: str = "relevance",
+        facets: bool = False,
+        collapse_similar: bool = True,
+        date: str | None = None,
+        source: str | None = None,
+        section: str | None = None,
+        author: str | None = None,
+        place: str | None = None,
+        topic: str | None = None,
+        tag: str | None = None,
     ) -> SearchPage:
         """One page of ranked paragraphs (or best paragraph per article with ``per_article=1``).
 
         Lenient by default: a query that does not parse is searched as plain
         words and ``page.notice`` says so; ``strict=True`` raises QueryError.
+        Filters (``date="2022-01"``, ``date="1987-03-01..1987-03-31"``,
+        ``source="cbc"``...) restrict results without changing their order, the
+        same as ``date:`` / ``source:`` in the query. ``sort`` is relevance,
+        newest or oldest; ``facets=True`` adds counts by source, section, place
+        and year plus the coverage-over-time histogram. Identical paragraphs
+        (and near-duplicate articles when grouped) collapse into the best one
+        with ``hit.similar`` counting the rest, unless ``collapse_similar=False``.
         """
+        filters = {"date": date, "source": source, "section": section, "author": author,
+                   "place": place, "topic": topic, "tag": tag}
         started = time.perf_counter()
         with self._searcher() as s:
-            result = search.run(s, query, self.config, page, per_page, per_article, strict)
+            # Pages are immutable and depend only on the query and the index
+            # generation, so a repeated query (the web UI's paging, a popular
+            # search) is answered from a small LRU cache.
+            key = (self._local.name, s.reader().generation(), query, page, per_page,
+                   per_article, strict, sort, facets, collapse_similar,
+                   tuple(sorted((k, v) for k, v in filters.items() if v)))
+            with self._lock:
+                result = self._results.get(key)
+                if result is not None:
+                    self._results.move_to_end(key)
+            if result is None:
+                result = search.run(s, query, self.config, page, per_page, per_article, strict,
+                                    sort=sort, filters=filters, facets=facets,
+                                    collapse_similar=collapse_similar)
+                with self._lock:
+                    self._results[key] = result
+                    while len(self._results) > RESULT_CACHE_SIZE:
+                        self._results.popitem(last=False)
         return replace(result, took_ms=(time.perf_counter() - started) * 1000)
 
     def article(self, article_id: str) -> Article | None:
@@ -156,6 +199,7 @@ class SearchEngine:
         """Close every searcher this engine opened (safe to call twice)."""
         with self._lock:
             searchers, self._open = self._open, []
+            self._results.clear()
         for s in searchers:
             s.close()
         self._local = threading.local()
