@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from . import storage
+from . import duplicates, storage
 from .config import IndexConfig
 from .documents import Scan, iter_files, read_file
 from .errors import BylineError, IndexCorrupt, IndexMissing
-from .models import Article, IndexStats, Skip
+from .duplicates import paragraph_key
+from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
 from .analysis import load_stem_table, stem_table
 from .schema import build_schema, schema_stemmer
@@ -31,10 +33,17 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_ARTICLES = 2000
 
 
-def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
+def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[dict[str, Any]]:
     """The Whoosh documents for one article: one per paragraph, headline first."""
     paragraphs = article.paragraphs or split_paragraphs(article)
     count = len(paragraphs)
+    meta: dict[str, Any] = {"dup": dup or article.id}
+    for name, value in (("date", article.date), ("source", article.source),
+                        ("section", article.section), ("author", article.author),
+                        ("place", ",".join(article.places)), ("topic", ",".join(article.topics)),
+                        ("tag", ",".join(article.tags))):
+        if value:
+            meta[name] = value
     for p in paragraphs:
         doc: dict[str, Any] = {
             "article_id": article.id,
@@ -44,11 +53,8 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
             "heading": p.heading,
         }
         if p.searchable:
-            doc.update(title=article.title, text=p.text, spell=p.text)
-            if article.date:
-                doc["date"] = article.date
-            if article.source:
-                doc["source"] = article.source
+            doc.update(title=article.title, text=p.text, spell=p.text, phash=paragraph_key(p.text))
+            doc.update(meta)
         else:  # kept for the article view, invisible to search
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
         if p.no == 1:
@@ -59,6 +65,11 @@ def paragraph_documents(article: Article) -> Iterator[dict[str, Any]]:
                 "source": article.source,
                 "url": article.url,
                 "author": article.author,
+                "section": article.section,
+                "tags": list(article.tags),
+                "places": list(article.places),
+                "topics": list(article.topics),
+                "dateline": article.dateline,
                 "hash": article.content_hash,
             }
         yield doc
@@ -84,7 +95,7 @@ def _source_articles(
                 )
                 continue
             seen[article.id] = article.path
-            yield article
+            yield replace(article, paragraphs=split_paragraphs(article))
         if progress is not None:
             progress(n, len(files))
 
@@ -97,6 +108,33 @@ def _existing_hashes(ix: FileIndex) -> dict[str, str]:
         }
 
 
+def _existing_clusters(
+    searcher: Any, skip: set[str]
+) -> Callable[[str], Iterator[tuple[str, str, frozenset[str]]]]:
+    """Look up indexed articles holding a paragraph fingerprint (for incremental dedup)."""
+    from whoosh.query import Term
+
+    cache: dict[str, tuple[str, frozenset[str]]] = {}
+    article_ids = searcher.reader().column_reader("article_id")
+    dups = searcher.reader().column_reader("dup")
+
+    def lookup(fingerprint: str) -> Iterator[tuple[str, str, frozenset[str]]]:
+        for docnum in searcher.docs_for_query(Term("phash", fingerprint)):
+            aid = article_ids[docnum]
+            if aid in skip:
+                continue
+            if aid not in cache:
+                paragraphs = [
+                    Paragraph(aid, f["paragraph_no"], f["kind"], f.get("text", ""))
+                    for f in searcher.documents(article_id=aid)
+                ]
+                cache[aid] = (dups[docnum] or aid, duplicates.article_fingerprints(paragraphs))
+            label, fps = cache[aid]
+            yield aid, label, fps
+
+    return lookup
+
+
 def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
     procs = config.writer_procs or min(os.cpu_count() or 1, 4)
     if procs > 1 and articles >= PARALLEL_MIN_ARTICLES:
@@ -104,10 +142,10 @@ def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
     return ix.writer(limitmb=config.writer_limitmb)
 
 
-def _add(writer: IndexWriter, articles: Iterable[Article]) -> int:
+def _add(writer: IndexWriter, articles: Iterable[Article], labels: dict[str, str]) -> int:
     n = 0
     for article in articles:
-        for doc in paragraph_documents(article):
+        for doc in paragraph_documents(article, labels.get(article.id)):
             writer.add_document(**doc)
             n += 1
     return n
@@ -125,6 +163,9 @@ def reindex(
             ix = storage.open_index(index_dir)
             if schema_stemmer(ix.schema) != config.stemmer:
                 log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
+                full = True
+            elif set(ix.schema.names()) != set(build_schema(config.stemmer).names()):
+                log.warning("the index was built by another version of Byline: rebuilding it")
                 full = True
         except IndexMissing:
             full = True
@@ -245,7 +286,8 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
     writer = _writer(ix, config, len(articles))
     try:
-        _write(writer, index_dir, lambda: _add(writer, articles))
+        labels = duplicates.labels_for(articles)
+        _write(writer, index_dir, lambda: _add(writer, articles, labels))
     except BaseException:
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
@@ -276,14 +318,20 @@ def _incremental(
     }
     if not (added or updated or removed):
         return counts
-    writer = _writer(ix, config, len(added) + len(updated))
+    changed = updated + added
+    with ix.searcher() as s:
+        labels = duplicates.cluster_labels(
+            {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed},
+            _existing_clusters(s, skip={a.id for a in updated} | set(removed)),
+        )
+    writer = _writer(ix, config, len(changed))
 
     def work() -> None:
         for aid in removed:
             writer.delete_by_term("article_id", aid)
         for article in updated:
             writer.delete_by_term("article_id", article.id)
-        _add(writer, updated + added)
+        _add(writer, changed, labels)
 
     _write(writer, config.index_dir, work)
     return counts

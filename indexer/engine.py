@@ -82,25 +82,48 @@ class SearchEngine:
         per_page: int = 10,
         per_article: int | None = None,
         strict: bool = False,
+        *,
+        sort: str = "relevance",
+        facets: bool = False,
+        collapse_similar: bool = True,
+        date: str | None = None,
+        source: str | None = None,
+        section: str | None = None,
+        author: str | None = None,
+        place: str | None = None,
+        topic: str | None = None,
+        tag: str | None = None,
     ) -> SearchPage:
         """One page of ranked paragraphs (or best paragraph per article with ``per_article=1``).
 
         Lenient by default: a query that does not parse is searched as plain
         words and ``page.notice`` says so; ``strict=True`` raises QueryError.
+        Filters (``date="2022-01"``, ``date="1987-03-01..1987-03-31"``,
+        ``source="cbc"``...) restrict results without changing their order, the
+        same as ``date:`` / ``source:`` in the query. ``sort`` is relevance,
+        newest or oldest; ``facets=True`` adds counts by source, section, place
+        and year plus the coverage-over-time histogram. Identical paragraphs
+        (and near-duplicate articles when grouped) collapse into the best one
+        with ``hit.similar`` counting the rest, unless ``collapse_similar=False``.
         """
+        filters = {"date": date, "source": source, "section": section, "author": author,
+                   "place": place, "topic": topic, "tag": tag}
         started = time.perf_counter()
         with self._searcher() as s:
             # Pages are immutable and depend only on the query and the index
             # generation, so a repeated query (the web UI's paging, a popular
             # search) is answered from a small LRU cache.
             key = (self._local.name, s.reader().generation(), query, page, per_page,
-                   per_article, strict)
+                   per_article, strict, sort, facets, collapse_similar,
+                   tuple(sorted((k, v) for k, v in filters.items() if v)))
             with self._lock:
                 result = self._results.get(key)
                 if result is not None:
                     self._results.move_to_end(key)
             if result is None:
-                result = search.run(s, query, self.config, page, per_page, per_article, strict)
+                result = search.run(s, query, self.config, page, per_page, per_article, strict,
+                                    sort=sort, filters=filters, facets=facets,
+                                    collapse_similar=collapse_similar)
                 with self._lock:
                     self._results[key] = result
                     while len(self._results) > RESULT_CACHE_SIZE:

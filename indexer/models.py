@@ -62,6 +62,9 @@ class Hit:
     other_matches: int = 0
     date: str | None = None
     source: str | None = None
+    section: str | None = None
+    similar: int = 0
+    dup: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -77,7 +80,29 @@ class Hit:
             "other_matches": self.other_matches,
             "date": self.date,
             "source": self.source,
+            "section": self.section,
+            "similar": self.similar,
+            "dup": self.dup,
         }
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet and how many matching articles have it."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bar of the coverage chart: matching articles from ``start`` to ``end``."""
+
+    label: str
+    start: str
+    end: str
+    unit: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,13 @@ class SearchPage:
     notice: str | None = None
     grouped: bool = False
     took_ms: float = 0.0
+    sort: str = "relevance"
+    filters: tuple[tuple[str, str], ...] = ()
+    facets: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
+    coverage: tuple[Bucket, ...] = ()
+
+    def facet(self, name: str) -> tuple[FacetValue, ...]:
+        return dict(self.facets).get(name, ())
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -108,6 +140,12 @@ class SearchPage:
             "corrected_query": self.corrected_query,
             "notice": self.notice,
             "took_ms": round(self.took_ms, 2),
+            "sort": self.sort,
+            "filters": dict(self.filters),
+            "facets": {name: [{"value": v.value, "count": v.count} for v in values]
+                       for name, values in self.facets},
+            "coverage": [{"label": b.label, "start": b.start, "end": b.end, "unit": b.unit,
+                          "count": b.count} for b in self.coverage],
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -156,6 +194,8 @@ class IndexStats:
 
 __all__ = [
     "Article",
+    "Bucket",
+    "FacetValue",
     "Hit",
     "IndexStats",
     "KINDS",

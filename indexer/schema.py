@@ -1,6 +1,9 @@
 """The Whoosh schema: one Whoosh document per paragraph.
 
-Paragraph 1 (the headline) also carries the article's metadata and content
+Article metadata (date, source, section, places, topics, tags, author) is
+copied onto every searchable paragraph so filters and facets need no join;
+``dup`` labels near-duplicate article clusters and ``phash`` fingerprints the
+paragraph text (see duplicates.py). Paragraph 1 (the headline) also carries the article's metadata and content
 hash in ``article``, so incremental reindexing and the article view need no
 side files. Boilerplate paragraphs are stored for display but index nothing.
 """
@@ -25,8 +28,15 @@ def build_schema(stemmer: str = "snowball") -> Schema:
         title=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         text=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
-        date=ID(stored=True),
-        source=KEYWORD(stored=True, lowercase=True, commas=True),
+        date=ID(stored=True, sortable=True),
+        source=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
+        section=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
+        place=KEYWORD(lowercase=True, commas=True, sortable=True),
+        topic=KEYWORD(lowercase=True, commas=True, sortable=True),
+        tag=KEYWORD(lowercase=True, commas=True),
+        author=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        dup=ID(sortable=True),
+        phash=ID(sortable=True),
         article=STORED(),
     )
 

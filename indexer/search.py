@@ -27,44 +27,83 @@ from .analysis import TOKEN_PATTERN, normalize_token, stem
 from .config import IndexConfig
 from .errors import QueryError
 from .highlighting import snippet
-from .models import Hit, SearchPage
+from .facets import coverage, facet_counts
+from .filters import Filters as FilterSet
+from .filters import extract as extract_filters
+from .filters import to_query as filters_query
+from .models import Bucket, FacetValue, Hit, SearchPage
 from .schema import SEARCH_FIELDS
 from .scoring import weighting
 
 #: Fields a user may name in a query (``title:word``); others are refused.
-QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "article_id"})
+QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", "place", "topic",
+                          "tag", "author", "dup", "article_id"})
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
 
 
-class _CountingKeyer:
-    """Wraps a collapse keyer to count every match per article, collapsed or not."""
+class _Grouper(sorting.Categorizer):
+    """Collapse key for each match that also counts what collapsing hides.
 
-    def __init__(self, keyer: Any, counts: Counter[str]) -> None:
-        self._keyer = keyer
-        self._counts = counts
-
-    def key_to_name(self, key: Any) -> Any:
-        name = self._keyer.key_to_name(key)
-        self._counts[name] += 1
-        return name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._keyer, name)
-
-
-class CountingCollapseCollector(collectors.CollapseCollector):
-    """Best paragraph(s) per article, plus how many paragraphs of each article matched.
-
-    Whoosh's collapse keeps only the paragraphs it shows; the UI also needs
-    "N paragraphs in M articles" and "+k more in this article".
+    Whoosh's collapse keeps only the paragraphs it shows, but a reader also
+    needs "N paragraphs in M articles", "+k more in this article" and "and N
+    similar". One pass records, for every matching paragraph: its article
+    (paragraph counts, first docnum for facets) and its collapse group.
     """
 
-    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
-        super().prepare(top_searcher, q, context)
-        self.counts: Counter[str] = Counter()
-        self.keyer = _CountingKeyer(self.keyer, self.counts)
+    def __init__(self, key_field: str | None) -> None:
+        self.key_field = key_field
+        self.per_article: Counter[str] = Counter()
+        self.first_doc: dict[str, int] = {}
+        self.group_articles: dict[str, set[str]] = {}
+        self.group_size: Counter[str] = Counter()
+        self._offset = 0
+
+    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
+        reader = segment_searcher.reader()
+        self._offset = docoffset
+        self._articles = reader.column_reader("article_id")
+        self._keys = (
+            reader.column_reader(self.key_field)
+            if self.key_field and reader.has_column(self.key_field) else None
+        )
+
+    def key_for(self, matcher: Any, segment_docnum: int) -> str:
+        aid = self._articles[segment_docnum]
+        self.per_article[aid] += 1
+        self.first_doc.setdefault(aid, self._offset + segment_docnum)
+        key = (self._keys[segment_docnum] if self._keys is not None else "") or ""
+        if key:
+            self.group_size[key] += 1
+            self.group_articles.setdefault(key, set()).add(aid)
+        return key
+
+    def key_to_name(self, key: str) -> str:
+        return key
+
+
+class _FinalTopCollector(collectors.TopCollector):
+    """TopCollector whose sort key includes the weighting's final() factor.
+
+    Whoosh's collapse compares ``sort_key`` (the raw matcher score), which
+    ignores the paragraph-kind factor, so a heading could win over the body
+    paragraph it repeats.
+    """
+
+    def sort_key(self, sub_docnum: int) -> float:
+        score = self.matcher.score()
+        if self.final_fn:
+            score = self.final_fn(self.top_searcher, self.offset + sub_docnum, score)
+        return 0 - score
+
+
+class _GroupFacet(sorting.FacetType):
+    def __init__(self, grouper: _Grouper) -> None:
+        self.grouper = grouper
+
+    def categorizer(self, global_searcher: Searcher) -> _Grouper:
+        return self.grouper
 
 
 @dataclass(frozen=True)
@@ -269,12 +308,27 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     return "".join(out) if changed else None
 
 
+def _column(searcher: Searcher, name: str) -> Any:
+    reader = searcher.reader()
+    return reader.column_reader(name) if reader.has_column(name) else None
+
+
 def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
-         config: IndexConfig, other: int = 0) -> Hit:
+         config: IndexConfig, grouper: _Grouper, per_article: bool, dups: Any,
+         phashes: Any) -> Hit:
     f = searcher.stored_fields(docnum)
     text = f.get("text", "")
+    aid = f["article_id"]
+    dup = dups[docnum] if dups is not None else None
+    if per_article:
+        other = grouper.per_article.get(aid, 1) - 1
+        similar = len(grouper.group_articles.get(dup, ())) - 1 if dup else 0
+    else:
+        other = 0
+        phash = phashes[docnum] if phashes is not None else ""
+        similar = grouper.group_size.get(phash, 1) - 1 if phash else 0
     return Hit(
-        article_id=f["article_id"],
+        article_id=aid,
         title=f.get("title", ""),
         paragraph_no=f["paragraph_no"],
         paragraph_count=f.get("paragraph_count", 0),
@@ -286,7 +340,13 @@ def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
         other_matches=other,
         date=f.get("date"),
         source=f.get("source"),
+        section=f.get("section"),
+        similar=max(similar, 0) if grouper.key_field in ("dup", "phash") else 0,
+        dup=dup or None,
     )
+
+
+SORTS = ("relevance", "newest", "oldest")
 
 
 def run(
@@ -297,8 +357,15 @@ def run(
     per_page: int = 10,
     per_article: int | None = None,
     strict: bool = False,
+    sort: str = "relevance",
+    filters: dict[str, str | None] | None = None,
+    facets: bool = False,
+    collapse_similar: bool = True,
 ) -> SearchPage:
     """Search and return one page of hits, grouped per article when ``per_article`` is set."""
+    grouped = bool(per_article)
+    per_page = max(1, min(int(per_page), config.max_per_page))
+    page = max(1, int(page))
     if len(text) > config.max_query_length:
         message = (
             f"the query is {len(text)} characters long; the limit is {config.max_query_length}: "
@@ -307,43 +374,66 @@ def run(
         if strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
-    per_page = max(1, min(int(per_page), config.max_per_page))
-    page = max(1, int(page))
-    parsed = parse(searcher, text, config, strict)
-    notice = parsed.notice
-    if parsed.query is wq.NullQuery or not text.strip():
-        if text.strip() and notice is None:
-            notice = "The query has only very common words (such as 'the'), which are not indexed."
-        return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, text), notice,
-                          grouped=bool(per_article))
-    counts = sorting.FieldFacet("article_id", maptype=sorting.Count)
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    words, found = extract_filters(text)
+    active = found.merged(filters or {})
+    notice = None
+    try:
+        restrict = filters_query(active)
+    except QueryError as exc:
+        if strict:
+            raise
+        restrict, active = None, FilterSet({})
+        notice = f"Filters were ignored: {exc}."
+    parsed = parse(searcher, words, config, strict) if words.strip() else None
+    notice = notice or (parsed.notice if parsed else None)
+    if parsed is None or parsed.query is wq.NullQuery:
+        if restrict is None:
+            if words.strip() and notice is None:
+                notice = "The query has only very common words (such as 'the'), which are not indexed."
+            return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, words), notice,
+                              grouped=grouped, sort=sort, filters=tuple(active.values.items()))
+        q: wq.Query = wq.Every()
+        terms: frozenset[str] = frozenset()
+    else:
+        q, terms = parsed.query, parsed.terms
+    if restrict is not None:
+        q = wq.And([q, wq.ConstantScoreQuery(restrict, 0.0)])
     deepest = config.max_results
     page = min(page, max(1, deepest // per_page))
     limit = page * per_page
-    collector: Any = searcher.collector(limit=limit)
-    if per_article:
-        collector = CountingCollapseCollector(
-            collector, sorting.FieldFacet("article_id"), limit=int(per_article)
-        )
+    if sort == "relevance":
+        collector: Any = _FinalTopCollector(limit=limit)
     else:
-        collector = collectors.FacetCollector(collector, {"article": counts})
-    searcher.search_with_collector(parsed.query, collector)
+        collector = searcher.collector(
+            limit=limit, sortedby=sorting.FieldFacet("date", reverse=sort == "newest")
+        )
+    key_field = ("dup" if per_article else "phash") if collapse_similar else None
+    grouper = _Grouper(key_field)
+    if per_article and not collapse_similar:
+        # Still one hit per article: collapse on the article itself.
+        grouper.key_field = "article_id"
+    collapse_limit = int(per_article) if per_article else 1
+    collector = collectors.CollapseCollector(collector, _GroupFacet(grouper), limit=collapse_limit)
+    searcher.search_with_collector(q, collector)
     results = collector.results()
-    per_article_counts: dict[str, int] = (
-        dict(collector.counts) if per_article else results.groups("article")
-    )
-    total = sum(per_article_counts.values())
-    articles = len(per_article_counts)
-    units = articles if per_article else total
-    pages = max(1, math.ceil(min(units, deepest) / per_page)) if units else 0
+    total = sum(grouper.per_article.values())
+    articles = len(grouper.per_article)
     start = (page - 1) * per_page
-    hits = tuple(
-        _hit(searcher, docnum, score, parsed.terms, config,
-             (per_article_counts.get(searcher.stored_fields(docnum)["article_id"], 1) - 1)
-             if per_article else 0)
-        for score, docnum in results.top_n[start:limit]
+    top = results.top_n[start:limit]
+    shown = articles if per_article else total - sum(
+        n - 1 for n in grouper.group_size.values() if n > 1
     )
-    corrected = suggest(searcher, text)
+    pages = max(1, math.ceil(min(shown, deepest) / per_page)) if shown else 0
+    dups, phashes = _column(searcher, "dup"), _column(searcher, "phash")
+    hits = tuple(_hit(searcher, docnum, score, terms, config, grouper, grouped, dups, phashes)
+                 for score, docnum in top)
+    facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    if facets:
+        facet_values = tuple(facet_counts(searcher, grouper.first_doc).items())
+        buckets = coverage(searcher, grouper.first_doc)
     return SearchPage(
         query=text,
         total=total,
@@ -352,7 +442,11 @@ def run(
         pages=pages,
         per_page=per_page,
         hits=hits,
-        corrected_query=corrected,
+        corrected_query=suggest(searcher, words) if words.strip() else None,
         notice=notice,
-        grouped=bool(per_article),
+        grouped=grouped,
+        sort=sort,
+        filters=tuple(active.values.items()),
+        facets=facet_values,
+        coverage=buckets,
     )

@@ -218,5 +218,5 @@ def test_sigkill_mid_reindex_leaves_the_old_index_searchable(newsroom: SearchEng
     assert survivor.search("cup final").hits == before  # the old index, intact
     stats = survivor.reindex()  # no stale lock, no manual cleanup
     assert stats.articles == 23
-    assert len(survivor.search("cup final", per_page=100).hits) >= 21
+    assert survivor.search("cup final").total >= 21
     survivor.close()

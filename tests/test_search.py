@@ -110,10 +110,21 @@ def test_boilerplate_is_never_searchable(engine: SearchEngine) -> None:
 
 def test_headings_and_captions_rank_below_body_with_the_same_match(make_engine: Any) -> None:
     same = "Tanker drivers strike over diesel rations"
-    e = make_engine({"a.txt": f"Roads quiet\n\n{same}\n\n{same}.\n\n{same}. (Jo Bloggs/Reuters)\n"})
+    e = make_engine({"a.txt": f"Roads quiet\n\n{same}\n\n{same} again.\n\n{same}. (Jo Bloggs/Reuters)\n"})
     e.reindex()
     kinds = [h.kind for h in e.search("diesel rations").hits]
     assert kinds == ["body", "caption", "heading"]
+
+
+def test_identical_paragraphs_collapse_into_the_best_with_a_count(make_engine: Any) -> None:
+    wire = "Oil prices rose two dollars on Monday after the pipeline closed, traders said."
+    e = make_engine({f"outlet{n}.txt": f"Story {n}\n\nOil tanker news\n\n{wire}\n" for n in range(4)})
+    e.reindex()
+    page = e.search("pipeline")
+    assert [(h.text, h.similar) for h in page.hits] == [(wire, 3)]
+    assert page.total == 4 and page.articles == 4 and page.pages == 1
+    expanded = e.search("pipeline", collapse_similar=False)
+    assert len(expanded.hits) == 4 and all(h.similar == 0 for h in expanded.hits)
 
 
 @pytest.mark.parametrize("query", ["kazakstan", "Kazakstan"])
