@@ -18,9 +18,11 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from . import build, search, storage
+from .schema import build_schema
 from .config import IndexConfig
+from .errors import IndexCorrupt
 from .highlighting import highlight
-from .models import Article, IndexStats, Paragraph, SearchPage, Skip
+from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Skip
 
 
 #: Result pages kept per engine (keyed by query, paging and index generation).
@@ -154,6 +156,43 @@ class SearchEngine:
             content_hash=meta.get("hash", ""),
         )
 
+    def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Other articles about the same thing: "more like this" from the article's key terms.
+
+        Key terms come from Whoosh's Bo1 model over the article's own text;
+        near-duplicates of the article (same cluster) are left out, since they
+        are copies rather than related coverage.
+        """
+        article = self.article(article_id)
+        if article is None:
+            return ()
+        text = " ".join(p.text for p in article.paragraphs if p.searchable)
+        with self._searcher() as s:
+            terms = [t for t, _ in s.key_terms_from_text("text", text, numterms=12)]
+        if not terms:
+            return ()
+        page = self.search(" OR ".join(terms), per_page=limit + 10, per_article=1)
+        own = next((h.dup for h in page.hits if h.article_id == article_id), None) or article_id
+        return tuple(
+            h for h in page.hits if h.article_id != article_id and (h.dup or h.article_id) != own
+        )[:limit]
+
+    def export(self, query: str, fmt: str = "json", limit: int = 1000, **options: Any) -> str:
+        """The result set as CSV or JSON (bounded by ``limit``), with the query and a timestamp."""
+        from . import export
+
+        limit = max(1, min(limit, self.config.max_results))
+        hits: list[Hit] = []
+        page_no = 1
+        per_page = self.config.max_per_page
+        while len(hits) < limit:
+            page = self.search(query, page=page_no, per_page=per_page, **options)
+            hits.extend(page.hits)
+            if page_no >= page.pages or not page.hits:
+                break
+            page_no += 1
+        return export.render(query, hits[:limit], fmt, options)
+
     def highlight_article(self, article: Article, query: str) -> tuple[str, ...]:
         """Each paragraph as escaped HTML with the query's matches marked."""
         terms: frozenset[str] = frozenset()
@@ -178,6 +217,12 @@ class SearchEngine:
             s = None
         if s is None:
             ix = storage.open_index(self.config.index_dir)
+            missing = set(build_schema(self.config.stemmer).names()) - set(ix.schema.names())
+            if missing:
+                raise IndexCorrupt(
+                    f"the index in {self.config.index_dir} was built by an older version of Byline "
+                    f"(it lacks {', '.join(sorted(missing))}); run `python manage.py reindex` to rebuild it"
+                )
             build.load_stems(self.config.index_dir, self.config.stemmer)
             try:
                 s = ix.searcher(weighting=search.weighting(self.config))

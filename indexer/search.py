@@ -334,7 +334,7 @@ def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
         paragraph_count=f.get("paragraph_count", 0),
         kind=f.get("kind", "body"),
         heading=f.get("heading"),
-        score=float(score),
+        score=float(score) if isinstance(score, (int, float)) else 0.0,  # 0 when sorted by date
         text=text,
         snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars),
         other_matches=other,

@@ -1,11 +1,15 @@
 """A real browser (Debian's Chromium via Playwright) against the app served by waitress.
 
-Screenshots land in docs/screenshots/ so a reviewer can see what users see.
+Screenshots go to a temporary folder, or to the folder named by
+BYLINE_SCREENSHOTS: `BYLINE_SCREENSHOTS=docs/screenshots pytest -m browser`
+refreshes the committed ones a reviewer looks at.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import ROOT, SEEDS
+from .conftest import SEEDS
 from .test_webui import XSS_FILES, XSS_IMG, XSS_SCRIPT, XSS_URL, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("BYLINE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "byline-screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
 FLAGS = [
     "--headless",
     "--no-sandbox",

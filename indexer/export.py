@@ -1,0 +1,49 @@
+"""Result sets as CSV or JSON files a researcher can keep: query and time included."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from .errors import QueryError
+from .models import Hit
+
+FORMATS = ("csv", "json")
+COLUMNS = ("rank", "article_id", "title", "paragraph_no", "kind", "heading", "date", "source",
+           "section", "score", "similar", "text")
+
+
+def render(query: str, hits: Sequence[Hit], fmt: str, options: Mapping[str, Any]) -> str:
+    if fmt not in FORMATS:
+        raise QueryError(f"export format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    exported = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    used = {k: v for k, v in options.items() if v not in (None, False, "")}
+    if fmt == "json":
+        return json.dumps({"query": query, "options": used, "exported": exported, "count": len(hits),
+                           "hits": [{"rank": n, **h.to_dict()} for n, h in enumerate(hits, 1)]},
+                          ensure_ascii=False, indent=1)
+    out = io.StringIO()
+    out.write(f"# query: {_safe(query)}\n# exported: {exported}\n")
+    if used:
+        out.write(f"# options: {_safe(json.dumps(used, ensure_ascii=False))}\n")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for n, h in enumerate(hits, 1):
+        row = {"rank": n, **h.to_dict()}
+        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+    return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cell(value: object) -> object:
+    # Spreadsheet apps run cells starting with = + - @ as formulas: defuse them.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
