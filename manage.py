@@ -107,24 +107,54 @@ def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) 
     print_stats(stats, as_json)
 
 
+def query_options(fn: F) -> F:
+    """Filters, sort and duplicate handling shared by `search` and `export`."""
+    fn = click.option("--all-similar", is_flag=True,
+                      help="Show duplicate paragraphs and articles instead of collapsing them.")(fn)
+    fn = click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+                      default="relevance", show_default=True)(fn)
+    fn = click.option("-f", "--filter", "filters", multiple=True, metavar="NAME=VALUE",
+                      help="Filter by date, source, section, place, topic, tag or author "
+                           "(e.g. -f date=2022-01 -f source=cbc); same as NAME:VALUE in the query.")(fn)
+    return click.option("--per-article", is_flag=True, help="Best paragraph per article only.")(fn)
+
+
+def _search_options(filters: tuple[str, ...], sort: str, all_similar: bool,
+                    per_article: bool) -> dict[str, Any]:
+    from indexer.filters import FILTER_NAMES
+
+    options: dict[str, Any] = {"sort": sort, "collapse_similar": not all_similar,
+                               "per_article": 1 if per_article else None}
+    for item in filters:
+        name, sep, value = item.partition("=")
+        if not sep or name not in FILTER_NAMES or name == "dup":
+            raise click.BadParameter(
+                f"{item!r}: use NAME=VALUE with NAME one of date, source, section, place, topic, tag, author",
+                param_hint="--filter")
+        options[name] = value
+    return options
+
+
 @cli.command()
 @click.argument("query")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
               help="Hits per page.")
-@click.option("--per-article", is_flag=True, help="Best paragraph per article only.")
+@query_options
+@click.option("--facets", is_flag=True, help="Also count results by source, section, place, year.")
 @click.option("--strict", is_flag=True, help="Fail on query syntax errors instead of reading words.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @location_options
-def search(query: str, page: int, limit: int, per_article: bool, strict: bool, as_json: bool,
+def search(query: str, page: int, limit: int, per_article: bool, filters: tuple[str, ...],
+           sort: str, all_similar: bool, facets: bool, strict: bool, as_json: bool,
            source: Path | None, index: Path | None) -> None:
     """Search the index and print ranked paragraphs.
 
-    Example: python manage.py search '"fuel prices" -gas' --per-article
+    Example: python manage.py search '"fuel prices" -gas' --per-article -f date=2022-01
     """
     engine = _engine(_config(source, index))
-    result = engine.search(query, page=page, per_page=limit,
-                           per_article=1 if per_article else None, strict=strict)
+    result = engine.search(query, page=page, per_page=limit, strict=strict, facets=facets,
+                           **_search_options(filters, sort, all_similar, per_article))
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -134,14 +164,57 @@ def search(query: str, page: int, limit: int, per_article: bool, strict: bool, a
         click.echo(f"did you mean: {result.corrected_query}")
     click.echo(f"{result.total} paragraphs in {result.articles} articles "
                f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
+    for name, values in result.facets:
+        if values:
+            click.echo(f"{name}: " + ", ".join(f"{v.value} ({v.count})" for v in values))
     for n, hit in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1):
+        meta = ", ".join(x for x in (hit.date, hit.source, hit.section) if x)
         click.echo(f"\n{n}. {hit.title}  [{hit.article_id} ¶{hit.paragraph_no}/{hit.paragraph_count}"
-                   f", {hit.kind}, score {hit.score:.2f}]")
+                   f", {hit.kind}, score {hit.score:.2f}]" + (f"  {meta}" if meta else ""))
         if hit.heading:
             click.echo(f"   section: {hit.heading}")
         click.echo(f"   {hit.text}")
         if hit.other_matches:
             click.echo(f"   (+{hit.other_matches} more matching paragraphs in this article)")
+        if hit.similar:
+            click.echo(f"   (and {hit.similar} similar)")
+
+
+@cli.command()
+@click.argument("query")
+@query_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 10_000),
+              help="Most hits to export.")
+@location_options
+def export(query: str, per_article: bool, filters: tuple[str, ...], sort: str, all_similar: bool,
+           fmt: str, limit: int, source: Path | None, index: Path | None) -> None:
+    """Write the result set as CSV or JSON to standard output (query and time included).
+
+    Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
+    """
+    engine = _engine(_config(source, index))
+    click.echo(engine.export(query, fmt=fmt, limit=limit,
+                             **_search_options(filters, sort, all_similar, per_article)), nl=False)
+
+
+@cli.command()
+@click.argument("article_id")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
+@location_options
+def related(article_id: str, limit: int, as_json: bool, source: Path | None,
+            index: Path | None) -> None:
+    """Articles like this one (more like this), copies of it left out.
+
+    Example: python manage.py related business/001
+    """
+    hits = _engine(_config(source, index)).related(article_id, limit=limit)
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
+        return
+    for hit in hits:
+        click.echo(f"{hit.article_id}  {hit.title}")
 
 
 @cli.command()

@@ -62,7 +62,7 @@ def test_environment_variables_choose_the_folders(runner: CliRunner, seed_config
     assert json.loads(result.output)["articles"] == 1
 
 
-@pytest.mark.parametrize("command", ["reindex", "search", "stats"])
+@pytest.mark.parametrize("command", ["reindex", "search", "stats", "export", "related", "serve"])
 def test_every_command_has_help_with_an_example(runner: CliRunner, command: str) -> None:
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
@@ -91,3 +91,23 @@ def test_importing_the_library_does_not_import_flask_or_whoosh() -> None:
     code = "import sys, indexer; print('flask' in sys.modules, 'whoosh' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_search_filters_sort_and_facets(runner: CliRunner, seed_config: IndexConfig) -> None:
+    args = ["search", "protesters", "--json", "--facets", "--sort", "newest", "-f", "date=2022", *locate(seed_config)]
+    data = json.loads(runner.invoke(cli, args).output)
+    assert data["filters"] == {"date": "2022"} and data["sort"] == "newest"
+    assert data["total"] == 0  # the seed article has no date
+    bad = runner.invoke(cli, ["search", "x", "-f", "colour=red", *locate(seed_config)])
+    assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+
+
+def test_export_and_related(runner: CliRunner, seed_config: IndexConfig) -> None:
+    out = runner.invoke(cli, ["export", "fuel prices", "--limit", "3", *locate(seed_config)])
+    assert out.exit_code == 0
+    lines = out.output.splitlines()
+    assert lines[0] == "# query: fuel prices" and lines[1].startswith("# exported: ")
+    header = next(n for n, line in enumerate(lines) if line.startswith("rank,article_id"))
+    assert len(lines) == header + 1 + 3
+    related = runner.invoke(cli, ["related", SEED_ID, "--json", *locate(seed_config)])
+    assert related.exit_code == 0 and json.loads(related.output) == []  # nothing else in the seeds
