@@ -202,6 +202,21 @@ def test_hostile_html_yields_plain_text_only(tmp_path: Path) -> None:
     assert "Roads and bridges" in a.body
 
 
+def test_markup_in_json_ld_and_meta_never_reaches_a_field() -> None:
+    page = """<html><head><title>Budget &lt;b&gt;vote&lt;/b&gt;</title>
+    <meta property="og:site_name" content="&lt;em&gt;Evil&lt;/em&gt; Times">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "<b>Bold</b> claim",
+    "author": {"@type": "Person", "name": "<a href=javascript:x>Mallory</a> Doe"},
+    "datePublished": "2021-05-04"}</script></head>
+    <body><p>A plain paragraph of text that is long enough to count as the main content of the page.</p>
+    </body></html>"""
+    [a] = read_html_article("x", page)
+    fields = [a.title, a.body, a.author or "", a.source or "", a.url or "", *a.tags]
+    assert not any(re.search(r"<\s*/?\s*[a-z]", f, re.I) for f in fields), fields
+    assert "javascript" not in " ".join(fields) and "@type" not in a.body
+    assert a.date == "2021-05-04"
+
+
 @pytest.mark.parametrize(
     "junk",
     [
