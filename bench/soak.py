@@ -79,6 +79,7 @@ def load(
     check: Callable[[int, bytes], bool] | None = None,
     server_pid: int | None = None,
     seed: int = 1,
+    failures: list[str] | None = None,
 ) -> list[Window]:
     """Drive ``paths`` from ``clients`` keep-alive connections; bounded by time and count."""
     parts = urlsplit(base_url)
@@ -113,7 +114,11 @@ def load(
                 response = conn.getresponse()
                 body = response.read()
                 ok = response.status < 500 and (check is None or check(response.status, body))
-            except (OSError, http.client.HTTPException):
+                if response.status >= 500 and failures is not None:
+                    failures.append(f"{response.status} {path}: {body[:300]!r}")
+            except (OSError, http.client.HTTPException) as exc:
+                if failures is not None:
+                    failures.append(f"{type(exc).__name__} {path}: {exc}")
                 conn.close()
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
             elapsed = time.perf_counter() - t0

@@ -113,7 +113,7 @@ def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(tmp_path:
     writer = threading.Thread(target=reindex_loop, daemon=True)
     writer.start()
     windows = soak.load(url, ["/api/search?q=cargo&per_page=100&group=paragraph&similar=show"], clients=8,
-                        seconds=15, every=15, check=check)
+                        seconds=15, every=15, check=check, failures=problems)
     stop.set()
     writer.join(180)
     app.extensions["byline"].close()

@@ -146,6 +146,11 @@ def test_did_you_mean_keeps_the_rest_of_the_query(engine: SearchEngine) -> None:
         ("colour:red", "unknown field 'colour'"),
         ("fuel AND", "AND/OR/NOT"),
         ("x" * 1001, "limit is 1000"),
+        ("*", "at least 2 letters before"),
+        ("a*", "at least 2 letters before"),
+        ("?*?", "at least 2 letters before"),
+        ("(" * 30 + "fuel" + ")" * 30, "nest deeper than 20"),
+        (" ".join(["ab"] * 201), "the limit is 200"),
     ],
 )
 def test_strict_mode_says_what_to_fix(engine: SearchEngine, query: str, message: str) -> None:
@@ -229,3 +234,104 @@ def test_results_are_plain_dataclasses(engine: SearchEngine) -> None:
     assert set(data["hits"][0]) >= {"article_id", "title", "paragraph_no", "kind", "heading", "score", "text", "snippet_html"}
     with pytest.raises(AttributeError):
         page.hits[0].score = 1.0  # type: ignore[misc]
+
+
+def news_engine(make_engine: Any) -> SearchEngine:
+    def story(title: str, date: str, source: str, section: str, body: str, places: str = "") -> str:
+        return (f"---\ntitle: {title}\ndate: {date}\nsource: {source}\nsection: {section}\n---\n{body}\n")
+
+    wire = "Crude oil prices jumped on Monday after the pipeline shut, traders in London said."
+    e = make_engine({
+        "a.md": story("Oil jumps", "2022-01-03", "Reuters", "business", wire),
+        "b.md": story("Oil jumps again", "2022-01-03", "CBC", "business", wire),
+        "c.md": story("Oil slides", "2022-02-14", "CBC", "business", "Oil prices fell as the pipeline reopened and supply returned."),
+        "d.md": story("Cup final", "2021-06-20", "BBC", "sport", "The final was played in heavy rain; oil on the pitch."),
+        "e.md": story("Undated oil", "", "BBC", "tech", "Oil-based plastics in phones."),
+    })
+    e.reindex()
+    return e
+
+
+def test_filters_in_the_query_and_as_arguments_agree(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    def arts(**kw: Any) -> set[str]:
+        return {h.article_id for h in e.search(kw.pop("q", "oil"), per_page=50, per_article=1,
+                                                collapse_similar=False, **kw).hits}
+    assert arts(q="oil date:2022") == arts(date="2022") == {"a", "b", "c"}
+    assert arts(q="oil date:2022-01-01..2022-01-31") == {"a", "b"}
+    assert arts(q="oil date:>2021-12") == {"a", "b", "c"}
+    assert arts(q="oil date:<2022") == {"d"}
+    assert arts(q="oil source:cbc") == arts(source="CBC") == {"b", "c"}
+    assert arts(q="oil section:sport") == {"d"}
+    assert arts(q="section:business source:reuters") == {"a"}  # filters alone
+    page = e.search("oil date:2022-01", per_article=1)
+    assert dict(page.filters) == {"date": "2022-01"}
+
+
+def test_bad_date_filter_says_what_to_write(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    with pytest.raises(QueryError, match="YYYY, YYYY-MM or YYYY-MM-DD"):
+        e.search("oil date:last-week", strict=True)
+    assert "Filters were ignored" in (e.search("oil date:last-week").notice or "")
+
+
+def test_sort_by_date(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    newest = [h.date for h in e.search("oil", per_article=1, sort="newest", collapse_similar=False).hits]
+    assert [d for d in newest if d] == sorted([d for d in newest if d], reverse=True)
+    oldest = [h.date for h in e.search("oil", per_article=1, sort="oldest", collapse_similar=False).hits if h.date]
+    assert oldest == sorted(oldest)
+    with pytest.raises(QueryError, match="sort must be one of"):
+        e.search("oil", sort="sideways")
+
+
+def test_facets_and_coverage(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    page = e.search("oil", per_article=1, facets=True)
+    assert {f.value: f.count for f in page.facet("source")} == {"CBC": 2, "Reuters": 1, "BBC": 2}
+    assert {f.value: f.count for f in page.facet("section")} == {"business": 3, "sport": 1, "tech": 1}
+    assert {f.value: f.count for f in page.facet("year")} == {"2021": 1, "2022": 3}
+    assert page.coverage[0].unit == "month"
+    assert sum(b.count for b in page.coverage) == 4  # dated articles only
+    assert [b.label for b in page.coverage][:2] == ["2021-06", "2021-07"]
+    jan = next(b for b in page.coverage if b.label == "2022-01")
+    assert (jan.start, jan.end, jan.count) == ("2022-01-01", "2022-01-31", 2)
+    assert page.to_dict()["facets"]["source"][0]["count"] == 2
+
+
+def test_near_duplicate_articles_collapse_when_grouped(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    grouped = e.search("pipeline", per_article=1)
+    assert len(grouped.hits) == 2  # a and b are copies: one shown, "and 1 similar"
+    copy = next(h for h in grouped.hits if h.article_id in {"a", "b"})
+    assert copy.similar == 1 and copy.dup == "a"
+    assert e.search("dup:a", per_article=1, collapse_similar=False).articles == 2
+
+
+def test_related_articles_leave_out_copies(make_engine: Any) -> None:
+    e = news_engine(make_engine)
+    related = e.related("a")
+    assert related and related[0].article_id == "c"
+    assert all(h.article_id not in {"a", "b"} for h in related)
+    assert e.related("nope") == ()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export(make_engine: Any, fmt: str) -> None:
+    import csv
+    import io
+    import json
+
+    e = news_engine(make_engine)
+    out = e.export("oil", fmt=fmt, limit=3, per_article=1)
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["query"] == "oil" and data["count"] == 3 and data["exported"]
+        assert [h["rank"] for h in data["hits"]] == [1, 2, 3]
+    else:
+        lines = out.splitlines()
+        assert lines[0] == "# query: oil" and lines[1].startswith("# exported: ")
+        rows = list(csv.DictReader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")))))
+        assert len(rows) == 3 and rows[0]["rank"] == "1"
+    with pytest.raises(QueryError, match="export format"):
+        e.export("oil", fmt="xlsx")
