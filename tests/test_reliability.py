@@ -152,6 +152,7 @@ def test_random_sigkills_never_damage_the_index(tmp_path: Path) -> None:
         assert len(editions) == 1, editions
         assert engine.search("cargo").total >= 150
     assert outcomes["killed"] >= 10, outcomes
+    print(f"\n{outcomes['killed']} reindexes killed mid-run, {outcomes['finished']} finished first")
     stats = engine.reindex()  # no stale lock, no manual cleanup
     assert stats.articles == 150 + 19
     assert {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits} == {f"Edition{version}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -26,6 +27,9 @@ assert spec and spec.loader
 soak = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = soak
 spec.loader.exec_module(soak)
+
+#: CI runs 15 s; `BYLINE_LOAD_SECONDS=60 pytest -k serving_while` is the full 60 s run in docs/RELIABILITY.md.
+LOAD_SECONDS = float(os.environ.get("BYLINE_LOAD_SECONDS", "15"))
 
 PARAM = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "1", "2", "100000", "1e9", "abc",
                                                           "article", "paragraph", "newest", "\x00", "%"]))
@@ -113,7 +117,7 @@ def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(tmp_path:
     writer = threading.Thread(target=reindex_loop, daemon=True)
     writer.start()
     windows = soak.load(url, ["/api/search?q=cargo&per_page=100&group=paragraph&similar=show"], clients=8,
-                        seconds=15, every=15, check=check, failures=problems)
+                        seconds=LOAD_SECONDS, every=LOAD_SECONDS, check=check, failures=problems)
     stop.set()
     writer.join(180)
     app.extensions["byline"].close()
@@ -121,6 +125,8 @@ def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(tmp_path:
     errors = sum(w.errors for w in windows)
     assert errors == 0, problems[:5]
     assert served > 100 and reindexes[0] >= 3
+    print(f"\nserved {served} requests, {errors} errors, {reindexes[0]} reindexes, "
+          f"{len(seen_editions)} editions seen")
     assert len(seen_editions) >= 2  # the clients really saw new generations arrive
 
 
