@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 
 from . import build, search, storage
 from .schema import build_schema
+from .scoring import weighting
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
@@ -225,7 +226,7 @@ class SearchEngine:
                 )
             build.load_stems(self.config.index_dir, self.config.stemmer)
             try:
-                s = ix.searcher(weighting=search.weighting(self.config))
+                s = ix.searcher(weighting=weighting(self.config))
             except Exception as exc:
                 raise storage.corrupt(self.config.index_dir, exc) from None
             local.searcher, local.name = s, name

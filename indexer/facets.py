@@ -6,9 +6,11 @@ costs one column read per article and no stored-field lookups.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from whoosh.searching import Searcher
 
@@ -18,6 +20,25 @@ FACET_FIELDS = ("source", "section", "place")
 MAX_FACET_VALUES = 12
 
 
+def _column(reader: Any, name: str) -> Callable[[int], Any]:
+    """docnum -> the column's value, read segment by segment.
+
+    Whoosh's ``MultiReader.column_reader`` leaves out segments that lack the
+    column (no document in them had the field), so a docnum in such a segment
+    would be read from the wrong segment or raise IndexError.
+    """
+    leaves = reader.leaf_readers()
+    offsets = [offset for _, offset in leaves]
+    columns = [r.column_reader(name) if r.has_column(name) else None for r, _ in leaves]
+
+    def get(docnum: int) -> Any:
+        i = bisect_right(offsets, docnum) - 1
+        column = columns[i]
+        return column[docnum - offsets[i]] if column is not None else None
+
+    return get
+
+
 def facet_counts(
     searcher: Searcher, first_docs: Mapping[str, int]
 ) -> dict[str, tuple[FacetValue, ...]]:
@@ -25,18 +46,18 @@ def facet_counts(
     reader = searcher.reader()
     out: dict[str, tuple[FacetValue, ...]] = {}
     for name in FACET_FIELDS:
-        column = reader.column_reader(name)
+        column = _column(reader, name)
         counts: Counter[str] = Counter()
         for docnum in first_docs.values():
-            raw = column[docnum]
+            raw = column(docnum)
             for value in (raw or "").split(","):
                 if value.strip():
                     counts[value.strip()] += 1
         out[name] = tuple(FacetValue(v, n) for v, n in counts.most_common(MAX_FACET_VALUES))
     years: Counter[str] = Counter()
-    dates = reader.column_reader("date")
+    dates = _column(reader, "date")
     for docnum in first_docs.values():
-        d = dates[docnum]
+        d = dates(docnum)
         if d:
             years[d[:4]] += 1
     out["year"] = tuple(FacetValue(y, n) for y, n in sorted(years.items()))
@@ -45,10 +66,10 @@ def facet_counts(
 
 def coverage(searcher: Searcher, first_docs: Mapping[str, int]) -> tuple[Bucket, ...]:
     """Matching articles per day, month or year, chosen from the span of their dates."""
-    dates_column = searcher.reader().column_reader("date")
+    dates_column = _column(searcher.reader(), "date")
     days: list[date] = []
     for docnum in first_docs.values():
-        value = dates_column[docnum]
+        value = dates_column(docnum)
         if value:
             try:
                 days.append(date.fromisoformat(value[:10]))

@@ -13,9 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import collectors
+from whoosh import collectors, sorting
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.qparser import (
     FuzzyTermPlugin,
     MultifieldParser,
@@ -27,14 +26,13 @@ from whoosh.searching import Searcher
 from .analysis import TOKEN_PATTERN, normalize_token, stem
 from .config import IndexConfig
 from .errors import QueryError
-from .highlighting import snippet
 from .facets import coverage, facet_counts
 from .filters import Filters as FilterSet
 from .filters import extract as extract_filters
 from .filters import to_query as filters_query
+from .highlighting import snippet
 from .models import Bucket, FacetValue, Hit, SearchPage
 from .schema import SEARCH_FIELDS
-from .scoring import weighting
 
 #: Fields a user may name in a query (``title:word``); others are refused.
 QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", "place", "topic",

@@ -7,8 +7,8 @@ import pickle
 import pytest
 
 from indexer.analysis import analyze, news_analyzer, stem
-from indexer.errors import ConfigError
 from indexer.config import IndexConfig
+from indexer.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from indexer import IndexConfig, IndexCorrupt, IndexLocked, IndexMissing
+from indexer import IndexConfig, IndexCorrupt, IndexLocked, IndexMissing, storage
 from indexer.engine import SearchEngine
-from indexer import storage
 
 from .conftest import ROOT
 
