@@ -273,6 +273,46 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
         engine.close()
 
 
+@cli.command()
+@click.argument("collection_dirs", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--granularity", type=click.Choice(["paragraph", "article"]), default="paragraph",
+              show_default=True, help="Index pseudo-paragraphs, or each article as one paragraph.")
+@click.option("--run-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the ranking as a TREC run file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(collection_dirs: tuple[Path, ...], granularity: str, run_file: Path | None,
+             as_json: bool) -> None:
+    """Measure ranking on TIME, CACM or CISI test collections (MAP, nDCG@10, P@10, R@100).
+
+    Each folder is indexed into a temporary index with the current settings
+    (BYLINE_* variables apply); queries go through the ordinary search.
+
+    Example: python manage.py evaluate ../shared/corpora/time ../shared/corpora/cisi
+    """
+    from indexer.evaluation import evaluate as run_evaluation
+    from indexer.evaluation import trec_run_lines
+
+    config = IndexConfig.from_env()
+    results = []
+    lines: list[str] = []
+    for folder in collection_dirs:
+        result = run_evaluation(folder, granularity, config)
+        results.append(result)
+        prefix = f"{result.collection}-" if len(collection_dirs) > 1 else ""
+        lines += trec_run_lines({prefix + q: r for q, r in result.run.items()})
+        if not as_json:
+            m = result.metrics
+            click.echo(f"{result.collection:5} {result.queries:3} queries  {result.documents} articles"
+                       f" / {result.paragraphs} paragraphs  MAP {m['map']:.4f}  nDCG@10 "
+                       f"{m['ndcg@10']:.4f}  P@10 {m['p@10']:.4f}  R@100 {m['recall@100']:.4f}"
+                       f"  ({result.seconds:.0f}s)")
+    if run_file is not None:
+        run_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps({r.collection: r.to_dict() for r in results}, indent=2))
+
+
 def main() -> None:
     cli(prog_name="byline")
 

@@ -37,7 +37,7 @@ class IndexConfig:
     caption_factor: float = _setting(0.75, "Score factor for photo captions.")
     headline_factor: float = _setting(1.0, "Score factor for the headline paragraph.")
     bm25_k1: float = _setting(1.2, "BM25 term-frequency saturation (k1).")
-    bm25_b: float = _setting(0.75, "BM25 length normalisation (b), 0 to 1.")
+    bm25_b: float = _setting(0.3, "BM25 length normalisation (b), 0 to 1.")
     bm25_idf: str = _setting(
         "lucene", "IDF formula: lucene, log(1+(N-n+0.5)/(n+0.5)), or whoosh, log(N/(n+1))+1."
     )

@@ -1,11 +1,13 @@
-"""Ranking: BM25F over paragraphs, scaled by paragraph kind.
+"""Ranking: BM25 over paragraphs (title and text fields), scaled by paragraph kind.
 
 Kept apart from query parsing so ranking can be tuned (and measured with
-``manage.py evaluate``) without touching anything else.
+``manage.py evaluate``) without touching anything else. The defaults in
+:class:`~indexer.config.IndexConfig` are the ones measured in docs/RELEVANCE.md.
 """
 
 from __future__ import annotations
 
+from math import log
 from typing import Any
 
 from whoosh.scoring import BM25F
@@ -14,15 +16,33 @@ from whoosh.searching import Searcher
 from .config import IndexConfig
 
 
+def lucene_idf(n: int, N: int) -> float:
+    """Lucene's BM25 idf: log(1 + (N - n + 0.5) / (n + 0.5)), always positive."""
+    return log(1 + (N - n + 0.5) / (n + 0.5))
+
+
+def whoosh_idf(n: int, N: int) -> float:
+    """Whoosh's idf: log(N / (n + 1)) + 1."""
+    return log(N / (n + 1)) + 1
+
+
+IDF = {"lucene": lucene_idf, "whoosh": whoosh_idf}
+
+
 class NewsBM25F(BM25F):
-    """BM25F whose final score is scaled by the paragraph's kind (headings below body)."""
+    """Per-field BM25 whose final score is scaled by the paragraph's kind (headings below body)."""
 
     use_final = True
 
-    def __init__(self, factors: dict[str, float], **kwargs: Any) -> None:
+    def __init__(self, factors: dict[str, float], idf: str = "lucene", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.factors = factors
+        self.idf_formula = IDF[idf]
         self._kinds: Any = None
+
+    def idf(self, searcher: Searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        return self.idf_formula(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
         if self._kinds is None:
@@ -37,5 +57,8 @@ def weighting(config: IndexConfig) -> NewsBM25F:
             "headline": config.headline_factor,
             "heading": config.heading_factor,
             "caption": config.caption_factor,
-        }
+        },
+        idf=config.bm25_idf,
+        B=config.bm25_b,
+        K1=config.bm25_k1,
     )
