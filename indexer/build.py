@@ -22,7 +22,7 @@ from .errors import BylineError, IndexCorrupt, IndexMissing
 from .duplicates import paragraph_key
 from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
-from .analysis import load_stem_table, stem_table
+from .analysis import load_stem_table, spelling_analyzer, stem_table
 from .schema import build_schema, schema_stemmer
 
 log = logging.getLogger("byline")
@@ -183,7 +183,8 @@ def reindex(
         with final.searcher() as s:
             articles, paragraphs = storage.count(s)
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
-        save_stems(index_dir, final, config.stemmer)
+        if full:
+            save_stems(index_dir, config.stemmer, ix=final)
         stats = IndexStats(
             articles=articles,
             paragraphs=paragraphs,
@@ -233,28 +234,62 @@ def load_stems(index_dir: Path, stemmer: str) -> int:
 _LOADED: dict[str, tuple[str, int, int]] = {}
 
 
-def save_stems(index_dir: Path, ix: FileIndex, stemmer: str) -> None:
-    """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`)."""
+def save_stems(index_dir: Path, stemmer: str, ix: FileIndex | None = None,
+               words: Iterable[str] | None = None) -> None:
+    """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`).
+
+    With ``words`` (an incremental run) only words missing from the table are
+    stemmed and added; words of deleted articles stay, which is harmless since
+    every entry is still what the stemmer returns.
+    """
     name = storage.current_name_or_none(index_dir)
     if stemmer == "none" or name is None:
         return
-    load_stems(index_dir, stemmer)  # words known from the last run are not stemmed again
-    with ix.reader() as reader:
-        words = [w for w in reader.field_terms("spell") if "\t" not in w and "\n" not in w]
-    table = stem_table(stemmer, words)
     path = _stems_path(index_dir, name)
+    header = f"# byline stems {stemmer}"
+    lines: list[str] = []
+    if words is not None:
+        try:
+            lines = path.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            lines = []
+    if lines and lines[0] == header:
+        have = {line.split("\t", 1)[0] for line in lines[1:] if "\t" in line}
+        assert words is not None
+        new = sorted({w for w in words if w not in have and "\t" not in w and "\n" not in w})
+        if not new:
+            return
+        body = "\n".join(line for line in lines[1:] if line) + "\n"
+    else:
+        load_stems(index_dir, stemmer)  # words known from the last run are not stemmed again
+        with (ix or storage.open_index(index_dir)).reader() as reader:
+            new = [w for w in reader.field_terms("spell") if "\t" not in w and "\n" not in w]
+        body = ""
+    table = stem_table(stemmer, new)
     tmp = path.with_suffix(".tmp")
     try:
         tmp.write_text(
-            f"# byline stems {stemmer}\n" + "".join(f"{w}\t{s}\n" for w, s in table.items()),
+            header + "\n" + body + "".join(f"{w}\t{s}\n" for w, s in table.items()),
             encoding="utf-8",
         )
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # readers see the old table or the new one, never half
         for old in index_dir.glob("stems-*.tsv"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as exc:  # only an optimisation: searching works without it
         log.warning("could not write the stem table %s: %s", path, exc)
+
+
+def _spell_words(articles: Iterable[Article]) -> set[str]:
+    """The unstemmed words the ``spell`` field gets from ``articles``."""
+    analyzer = spelling_analyzer()
+    return {
+        t.text
+        for article in articles
+        for doc in paragraph_documents(article)
+        if doc.get("spell")
+        for t in analyzer(doc["spell"])
+    }
 
 
 def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
@@ -334,4 +369,5 @@ def _incremental(
         _add(writer, changed, labels)
 
     _write(writer, config.index_dir, work)
+    save_stems(config.index_dir, config.stemmer, words=_spell_words(updated + added))
     return counts

@@ -30,6 +30,67 @@ from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Skip
 RESULT_CACHE_SIZE = 512
 
 
+def _memoize_columns(searcher: Searcher) -> None:
+    """Open each column reader once per segment reader instead of once per query.
+
+    Opening a variable-length column (``article_id``, ``dup``, ``phash``) reads
+    the offsets of every document, which grows with the index; searching asks
+    for several per query. The readers are tied to this searcher, which one
+    thread uses at a time, and are closed with it.
+    """
+    for reader, _ in searcher.reader().leaf_readers():
+        opened: dict[tuple[str, bool, bool], Any] = {}
+        original = reader.column_reader
+
+        def column_reader(fieldname: str, column: Any = None, reverse: bool = False,
+                          translate: bool = True, _original: Any = original,
+                          _opened: dict[tuple[str, bool, bool], Any] = opened) -> Any:
+            if column is not None:
+                return _original(fieldname, column, reverse, translate)
+            key = (fieldname, reverse, translate)
+            found = _opened.get(key)
+            if found is None:
+                found = _opened[key] = _original(fieldname, None, reverse, translate)
+            return found
+
+        reader.column_reader = column_reader
+        _table_lengths(reader)
+
+
+def _table_lengths(reader: Any) -> None:
+    """Answer ``doc_field_length`` (asked once per scored posting by BM25) from a table.
+
+    Whoosh reads one byte through three method calls and a file read per
+    posting; this loads each field's length column once per searcher and
+    returns exactly what Whoosh would (including its minimum-length fallback).
+    """
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+        return  # not a whoosh3 segment: keep Whoosh's own lookup
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+
+    original = reader.doc_field_length
+    tables: dict[str, Any] = {}
+
+    def doc_field_length(docnum: int, fieldname: str, default: int = 0) -> int:
+        table = tables.get(fieldname)
+        if table is None:
+            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is None:
+                table = tables[fieldname] = False
+            else:
+                shortest = perdoc.min_field_length(fieldname)
+                decode = [shortest] + [byte_to_length(b) for b in range(1, 256)]
+                table = tables[fieldname] = ([decode[b] for b in column.load()], shortest)
+        if table is False:
+            return int(original(docnum, fieldname, default))
+        lengths, shortest = table
+        return lengths[docnum] if docnum < len(lengths) else shortest
+
+    reader.doc_field_length = doc_field_length
+
+
 class SearchEngine:
     """Index a folder of news and search it by paragraph.
 
@@ -229,6 +290,7 @@ class SearchEngine:
                 s = ix.searcher(weighting=weighting(self.config))
             except Exception as exc:
                 raise storage.corrupt(self.config.index_dir, exc) from None
+            _memoize_columns(s)
             local.searcher, local.name = s, name
             with self._lock:
                 self._open.append(s)
