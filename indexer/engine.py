@@ -214,6 +214,11 @@ class SearchEngine:
             source=meta.get("source"),
             url=meta.get("url"),
             author=meta.get("author"),
+            section=meta.get("section"),
+            tags=tuple(meta.get("tags") or ()),
+            places=tuple(meta.get("places") or ()),
+            topics=tuple(meta.get("topics") or ()),
+            dateline=meta.get("dateline"),
             paragraphs=paragraphs,
             content_hash=meta.get("hash", ""),
         )

@@ -365,7 +365,9 @@ def test_api_search_has_the_cli_shape(client: Any, app: Any) -> None:
     r = client.get("/api/search?q=fuel+prices&per_page=3")
     assert r.status_code == 200 and r.mimetype == "application/json"
     data = r.get_json()
-    expected = app.extensions["byline"].search("fuel prices", per_page=3, per_article=1).to_dict()
+    expected = app.extensions["byline"].search(
+        "fuel prices", per_page=3, per_article=1, facets=True
+    ).to_dict()
     assert list(data) == list(expected)
     data.pop("took_ms"), expected.pop("took_ms")
     assert data == expected

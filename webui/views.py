@@ -8,8 +8,11 @@ text are the library's job. The only HTML marked safe in templates is what
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -22,7 +25,7 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import HTTPException, InternalServerError, abort
+from werkzeug.exceptions import HTTPException, abort
 
 from indexer.errors import (
     BylineError,
@@ -70,16 +73,41 @@ def engine() -> SearchEngine:
 # -- request parsing -----------------------------------------------------------
 
 
+#: Metadata filters the UI and the API take as parameters (the library's keyword arguments).
+FILTERS = ("date", "source", "section", "author", "place", "topic", "tag")
+SORTS = ("relevance", "newest", "oldest")
+#: A filter written in the query text (``source:cbc``, ``dup:"a b"``): the library's grammar,
+#: repeated here only to remove one when its chip is dismissed (webui never imports Whoosh).
+QUERY_FILTER = r'(?<![\w:]){name}:("[^"]*"|[^\s()"]+)'
+EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+EXPORT_LIMIT = 1000
+
+
 @dataclass(frozen=True)
 class SearchArgs:
     q: str
     page: int
     per_page: int
     group: str
+    sort: str = "relevance"
+    filters: tuple[tuple[str, str], ...] = ()
+    similar: bool = False  # True: show every copy (collapse_similar=False)
+
+    @property
+    def filter(self) -> dict[str, str]:
+        return dict(self.filters)
 
     def params(self, **changes: Any) -> dict[str, Any]:
-        """Query-string parameters for a link that keeps every setting of this search."""
+        """Query-string parameters for a link that keeps every setting of this search.
+
+        ``changes`` override; a change to None drops the parameter.
+        """
         out: dict[str, Any] = {"q": self.q}
+        out.update(self.filter)
+        if self.sort != "relevance":
+            out["sort"] = self.sort
+        if self.similar:
+            out["similar"] = "show"
         if self.group != "article":
             out["group"] = self.group
         if self.per_page != current_app.config["BYLINE_PER_PAGE"]:
@@ -91,7 +119,21 @@ class SearchArgs:
             del out["page"]
         if out.get("group") == "article":
             del out["group"]
-        return out
+        if out.get("sort") == "relevance":
+            del out["sort"]
+        return {k: v for k, v in out.items() if v not in (None, "", False)}
+
+    def engine_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``SearchEngine.search``/``export`` (besides query and paging)."""
+        # A dup: filter asks for one cluster's copies: list them rather than collapse them again.
+        collapse = not self.similar and not re.search(QUERY_FILTER.format(name="dup"), self.q, re.I)
+        return {
+            "per_article": 1 if self.group == "article" else None,
+            "sort": self.sort,
+            "facets": True,
+            "collapse_similar": collapse,
+            **self.filter,
+        }
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -119,6 +161,25 @@ def _query_arg() -> str:
     return q.strip()
 
 
+def _text_arg(name: str, limit: int = 200) -> str:
+    value = request.args.get(name, "")
+    if "\x00" in value:
+        abort(400, description=f"{name} contains a NUL character: remove it.")
+    if len(value) > limit:
+        abort(400, description=f"{name} is longer than {limit} characters: shorten it.")
+    return value.strip()
+
+
+def _date_arg() -> str:
+    """``date`` as given, or ``from``/``to`` (the filter bar's two boxes) joined as a range."""
+    start, end = _text_arg("from", 20), _text_arg("to", 20)
+    if start or end:
+        if start and end and start == end:
+            return start
+        return f"{start}..{end}"
+    return _text_arg("date", 50)
+
+
 def search_args() -> SearchArgs:
     q = _query_arg()
     page = _int_arg("page", 1, 1, MAX_PAGE)
@@ -128,18 +189,95 @@ def search_args() -> SearchArgs:
     group = request.args.get("group", "article").strip() or "article"
     if group not in GROUPS:
         abort(400, description=f"group must be 'article' or 'paragraph', not {group[:30]!r}.")
-    return SearchArgs(q, page, per_page, group)
+    sort = request.args.get("sort", "").strip() or "relevance"
+    if sort not in SORTS:
+        abort(400, description=f"sort must be relevance, newest or oldest, not {sort[:30]!r}.")
+    similar = request.args.get("similar", "").strip()
+    if similar not in ("", "show"):
+        abort(400, description=f"similar must be 'show' (or left out), not {similar[:30]!r}.")
+    filters = {name: _text_arg(name) for name in FILTERS if name != "date"}
+    filters["date"] = _date_arg()
+    ordered = tuple((name, filters[name]) for name in FILTERS if filters[name])
+    return SearchArgs(q, page, per_page, group, sort, ordered, similar == "show")
 
 
 def run_search(args: SearchArgs) -> SearchPage:
     """One page of results; a page past the last one shows the last page."""
-    per_article = 1 if args.group == "article" else None
-    result = engine().search(args.q, page=args.page, per_page=args.per_page, per_article=per_article)
+    options = args.engine_options()
+    result = engine().search(args.q, page=args.page, per_page=args.per_page, **options)
     if result.pages and result.page > result.pages:
-        result = engine().search(
-            args.q, page=result.pages, per_page=args.per_page, per_article=per_article
-        )
+        result = engine().search(args.q, page=result.pages, per_page=args.per_page, **options)
     return result
+
+
+def without_filter(args: SearchArgs, name: str) -> dict[str, Any]:
+    """Link parameters for this search with one filter removed, from the parameters and the query."""
+    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.I)
+    return args.params(q=" ".join(q.split()), page=1, **{name: None})
+
+
+def with_filter(args: SearchArgs, name: str, value: str) -> dict[str, Any]:
+    """Link parameters for this search narrowed by one more filter (replacing the same one)."""
+    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.I)
+    return args.params(q=" ".join(q.split()), page=1, **{name: value})
+
+
+def dup_query(q: str, label: str) -> str:
+    """``q`` with ``dup:<label>`` added (quoted when the label needs it): lists one cluster."""
+    q = re.sub(QUERY_FILTER.format(name="dup"), " ", q, flags=re.I)
+    value = f'"{label}"' if re.search(r'[\s()"]', label) else label
+    return " ".join(f"{q} dup:{value}".split())
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    count: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The coverage histogram's geometry, drawn by the template as an inline SVG."""
+
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    unit: str
+    first: str
+    last: str
+    peak: Bar
+    total: int
+
+
+CHART_WIDTH, CHART_HEIGHT = 600, 120
+
+
+def coverage_chart(result: SearchPage) -> Chart | None:
+    buckets = result.coverage
+    if not buckets:
+        return None
+    top = max(b.count for b in buckets) or 1
+    step = CHART_WIDTH / len(buckets)
+    gap = min(step * 0.18, 6.0) if len(buckets) > 1 else 0.0
+    bars = []
+    for i, b in enumerate(buckets):
+        height = 0.0 if not b.count else max(2.0, b.count / top * (CHART_HEIGHT - 4))
+        bars.append(Bar(round(i * step + gap / 2, 2), round(CHART_HEIGHT - height, 2),
+                        round(step - gap, 2), round(height, 2), b.label, b.count, b.start, b.end))
+    peak = max(bars, key=lambda bar: bar.count)
+    return Chart(tuple(bars), CHART_WIDTH, CHART_HEIGHT, buckets[0].unit, buckets[0].label,
+                 buckets[-1].label, peak, sum(b.count for b in buckets))
+
+
+def period(start: str, end: str) -> str:
+    """A date filter for one bar: ``1987-03-01..1987-03-31``, or one day."""
+    return start if start == end else f"{start}..{end}"
 
 
 def check_article_id(article_id: str) -> None:
@@ -190,7 +328,7 @@ def index() -> str:
 @bp.get("/search")
 def search() -> Any:
     args = search_args()
-    if not args.q:
+    if not args.q and not args.filters:
         return render_template(
             "index.html",
             stats=engine().stats(),
@@ -200,6 +338,7 @@ def search() -> Any:
     result = run_search(args)
     args = replace(args, page=max(1, result.page))
     first = (result.page - 1) * result.per_page + 1
+    start, end, hidden_date = date_inputs(args.filter.get("date", ""))
     return render_template(
         "search.html",
         q=args.q,
@@ -209,7 +348,52 @@ def search() -> Any:
         window=page_window(result.page, result.pages),
         drops=drop_one_word(args.q) if not result.total else [],
         kinds=KIND_LABELS,
+        chart=coverage_chart(result),
+        date_from=start,
+        date_to=end,
+        hidden_date=hidden_date,
+        facet_names=FACET_LABELS,
+        options={name: facet_options(result, args, name) for name in ("source", "section")},
+        filter_labels=FILTER_LABELS,
     )
+
+
+FACET_LABELS = {"source": "Source", "section": "Section", "place": "Place", "year": "Year"}
+FILTER_LABELS = {"date": "Date", "source": "Source", "section": "Section", "author": "Author",
+                 "place": "Place", "topic": "Topic", "tag": "Tag", "dup": "Copies of"}
+
+
+def date_inputs(spec: str) -> tuple[str, str, str]:
+    """The filter bar's from/to boxes for a date filter, or a hidden ``date`` they cannot show."""
+    if ".." in spec:
+        start, _, end = spec.partition("..")
+        return start, end, ""
+    if spec.startswith(">="):
+        return spec[2:], "", ""
+    if spec.startswith("<="):
+        return "", spec[2:], ""
+    if spec.startswith((">", "<")):
+        return "", "", spec
+    return spec, spec, ""
+
+
+def facet_options(result: SearchPage, args: SearchArgs, name: str) -> list[tuple[str, str]]:
+    """(value, label) choices for a filter-bar select: the facet's values, the current one kept."""
+    current = args.filter.get(name, "")
+    options = [(v.value, f"{v.value} ({v.count:,})") for v in result.facet(name)]
+    if current and current.lower() not in {v.lower() for v, _ in options}:
+        options.insert(0, (current, current))
+    return options
+
+
+def facet_value_filter(name: str, value: str) -> tuple[str, str]:
+    """The filter a facet link adds: a year becomes a date filter."""
+    return ("date", value) if name == "year" else (name, value)
+
+
+def is_active(result: SearchPage, name: str, value: str) -> bool:
+    filter_name, filter_value = facet_value_filter(name, value)
+    return dict(result.filters).get(filter_name, "").lower() == filter_value.lower()
 
 
 @bp.get("/articles/<path:article_id>")
@@ -226,11 +410,13 @@ def article(article_id: str) -> str:
     return render_template(
         "article.html",
         article=found,
+        related=engine().related(found.id, limit=5),
         paragraphs=paragraphs,
         matched=matched,
         q=q,
         kinds=KIND_LABELS,
         source_url=found.url if _is_web_url(found.url) else None,
+        source_host=urlsplit(found.url).hostname or "" if _is_web_url(found.url) else "",
     )
 
 
@@ -249,7 +435,32 @@ def help_page() -> str:
 @bp.get("/api/search")
 def api_search() -> Response:
     args = search_args()
-    return jsonify(run_search(args).to_dict())
+    result = run_search(args)
+    if result.notice and result.notice.startswith("Filters were ignored"):
+        # The web page searches without the filter and says so; a program gets a clear 400.
+        abort(400, description=result.notice)
+    return jsonify(result.to_dict())
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str) -> Response:
+    """The current result set as a file: the same parameters as /search, at most 1,000 rows."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404, description="Exports are /export.csv and /export.json.")
+    args = search_args()
+    options = args.engine_options()
+    options.pop("facets")
+    body = engine().export(args.q, fmt=fmt, limit=EXPORT_LIMIT, **options)
+    response = make_response(body)
+    response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
+    response.headers["Content-Disposition"] = f'attachment; filename="{export_name(args)}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def export_name(args: SearchArgs) -> str:
+    words = re.findall(r"[a-z0-9]+", " ".join([args.q, *args.filter.values()]).lower())
+    return "-".join(["byline", *words])[:80].rstrip("-")
 
 
 def article_dict(article: Article, highlighted: tuple[str, ...] | None) -> dict[str, Any]:
@@ -281,6 +492,16 @@ def api_article(article_id: str) -> Response:
     if found is None:
         abort(404, description=f"no article with id {article_id[:200]!r}")
     return jsonify(article_dict(found, engine().highlight_article(found, q) if q else None))
+
+
+@bp.get("/api/articles/<path:article_id>/related")
+def api_related(article_id: str) -> Response:
+    check_article_id(article_id)
+    limit = _int_arg("limit", 5, 1, 50)
+    if engine().article(article_id) is None:
+        abort(404, description=f"no article with id {article_id[:200]!r}")
+    hits = engine().related(article_id, limit=limit)
+    return jsonify({"article_id": article_id, "related": [h.to_dict() for h in hits]})
 
 
 @bp.get("/healthz")
@@ -361,7 +582,7 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.path)
         return error_response(
-            500, InternalServerError.name,
+            500, "Internal Server Error",
             "Something went wrong on our side. The error was logged; please try again.",
         )
 
@@ -380,3 +601,36 @@ def security_headers(response: Response) -> Response:
 @bp.app_template_global()
 def search_url(args: SearchArgs, **changes: Any) -> str:
     return url_for("byline.search", **args.params(**changes))
+
+
+@bp.app_template_global()
+def filter_url(args: SearchArgs, name: str, value: str | None = None) -> str:
+    """This search with a filter added (or, with no value, removed)."""
+    if value is None:
+        return url_for("byline.search", **without_filter(args, name))
+    name, value = facet_value_filter(name, value)
+    return url_for("byline.search", **with_filter(args, name, value))
+
+
+@bp.app_template_global()
+def clear_url(args: SearchArgs) -> str:
+    """This query with every filter removed (from the parameters and the query text)."""
+    q = args.q
+    for name in FILTER_LABELS:
+        q = re.sub(QUERY_FILTER.format(name=name), " ", q, flags=re.I)
+    params = args.params(q=" ".join(q.split()), page=1, **dict.fromkeys(FILTERS))
+    return url_for("byline.search", **params)
+
+
+@bp.app_template_global()
+def dup_url(args: SearchArgs, label: str) -> str:
+    return url_for("byline.search", **args.params(q=dup_query(args.q, label), page=1))
+
+
+@bp.app_template_global()
+def export_url(args: SearchArgs, fmt: str) -> str:
+    return url_for("byline.export", fmt=fmt, **args.params(page=None))
+
+
+bp.add_app_template_global(period, "period")
+bp.add_app_template_global(is_active, "facet_active")

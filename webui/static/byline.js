@@ -13,4 +13,10 @@
     box.focus();
     box.select();
   });
+  // Filter bar: a changed source, section or sort applies at once (the Apply button does it without JS).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target || target.tagName !== "SELECT" || !target.hasAttribute("data-autosubmit")) return;
+    if (target.form) target.form.submit();
+  });
 })();
