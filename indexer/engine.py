@@ -150,6 +150,7 @@ class SearchEngine:
         sort: str = "relevance",
         facets: bool = False,
         collapse_similar: bool = True,
+        snippets: bool = True,
         date: str | None = None,
         source: str | None = None,
         section: str | None = None,
@@ -169,6 +170,7 @@ class SearchEngine:
         and year plus the coverage-over-time histogram. Identical paragraphs
         (and near-duplicate articles when grouped) collapse into the best one
         with ``hit.similar`` counting the rest, unless ``collapse_similar=False``.
+        ``snippets=False`` skips building ``snippet_html`` (for bulk and evaluation runs).
         """
         filters = {"date": date, "source": source, "section": section, "author": author,
                    "place": place, "topic": topic, "tag": tag}
@@ -178,7 +180,7 @@ class SearchEngine:
             # generation, so a repeated query (the web UI's paging, a popular
             # search) is answered from a small LRU cache.
             key = (self._local.name, s.reader().generation(), query, page, per_page,
-                   per_article, strict, sort, facets, collapse_similar,
+                   per_article, strict, sort, facets, collapse_similar, snippets,
                    tuple(sorted((k, v) for k, v in filters.items() if v)))
             with self._lock:
                 result = self._results.get(key)
@@ -187,7 +189,7 @@ class SearchEngine:
             if result is None:
                 result = search.run(s, query, self.config, page, per_page, per_article, strict,
                                     sort=sort, filters=filters, facets=facets,
-                                    collapse_similar=collapse_similar)
+                                    collapse_similar=collapse_similar, snippets=snippets)
                 with self._lock:
                     self._results[key] = result
                     while len(self._results) > RESULT_CACHE_SIZE:

@@ -355,7 +355,7 @@ def _column(searcher: Searcher, name: str) -> Any:
 
 def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
          config: IndexConfig, grouper: _Grouper, per_article: bool, dups: Any,
-         phashes: Any) -> Hit:
+         phashes: Any, snippets: bool = True) -> Hit:
     f = searcher.stored_fields(docnum)
     text = f.get("text", "")
     aid = f["article_id"]
@@ -376,7 +376,7 @@ def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
         heading=f.get("heading"),
         score=float(score) if isinstance(score, (int, float)) else 0.0,  # 0 when sorted by date
         text=text,
-        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars),
+        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars) if snippets else "",
         other_matches=other,
         date=f.get("date"),
         source=f.get("source"),
@@ -401,6 +401,7 @@ def run(
     filters: dict[str, str | None] | None = None,
     facets: bool = False,
     collapse_similar: bool = True,
+    snippets: bool = True,
 ) -> SearchPage:
     """Search and return one page of hits, grouped per article when ``per_article`` is set."""
     grouped = bool(per_article)
@@ -470,7 +471,8 @@ def run(
     )
     pages = max(1, math.ceil(min(shown, deepest) / per_page)) if shown else 0
     dups, phashes = _column(searcher, "dup"), _column(searcher, "phash")
-    hits = tuple(_hit(searcher, docnum, score, terms, config, grouper, grouped, dups, phashes)
+    hits = tuple(_hit(searcher, docnum, score, terms, config, grouper, grouped, dups, phashes,
+                      snippets)
                  for score, docnum in top)
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()

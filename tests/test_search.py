@@ -335,3 +335,11 @@ def test_export(make_engine: Any, fmt: str) -> None:
         assert len(rows) == 3 and rows[0]["rank"] == "1"
     with pytest.raises(QueryError, match="export format"):
         e.export("oil", fmt="xlsx")
+
+
+def test_snippets_can_be_skipped_for_bulk_runs(engine: SearchEngine) -> None:
+    with_snippets = engine.search("fuel prices")
+    without = engine.search("fuel prices", snippets=False)
+    assert [h.paragraph_no for h in without.hits] == [h.paragraph_no for h in with_snippets.hits]
+    assert all(h.snippet_html == "" for h in without.hits)
+    assert all(h.snippet_html for h in with_snippets.hits)
