@@ -96,7 +96,7 @@ def dates(html: str) -> list[str]:
 
 def test_filter_bar_is_a_plain_get_form(news: Any) -> None:
     html = text(news.get("/search?q=oil+prices&group=paragraph"))
-    form = re.search(r'<form class="filters" action="/search" method="get".*?</form>', html, re.S)
+    form = re.search(r'<form class="filters" action="/search" method="get".*?</form>', html, re.DOTALL)
     assert form, html
     form_html = form.group(0)
     for name in ("from", "to"):
@@ -116,7 +116,7 @@ def test_filter_bar_is_a_plain_get_form(news: Any) -> None:
 def test_source_filter_narrows_and_shows_a_removable_chip(news: Any) -> None:
     html = text(news.get("/search?q=oil&source=CBC&group=paragraph"))
     assert set(re.findall(r'<span class="source">([^<]*)</span>', html)) == {"CBC"}
-    chips = re.search(r'<ul class="chips".*?</ul>', html, re.S)
+    chips = re.search(r'<ul class="chips".*?</ul>', html, re.DOTALL)
     assert chips and "Source" in chips.group(0) and "CBC" in chips.group(0)
     remove = links(chips.group(0))
     assert remove and params(remove[0]) == {"q": "oil", "group": "paragraph"}
@@ -128,7 +128,7 @@ def test_source_filter_narrows_and_shows_a_removable_chip(news: Any) -> None:
 def test_filters_in_the_query_text_are_chips_too(news: Any) -> None:
     html = text(news.get("/search", query_string={"q": "oil section:politics"}))
     assert titles(html) == ["MPs debate fuel duty"]
-    chips = re.search(r'<ul class="chips".*?</ul>', html, re.S)
+    chips = re.search(r'<ul class="chips".*?</ul>', html, re.DOTALL)
     assert chips and "politics" in chips.group(0)
     assert params(links(chips.group(0))[0]) == {"q": "oil"}
 
@@ -173,7 +173,7 @@ def test_bad_sort_is_a_400(news: Any) -> None:
 
 def test_facets_count_and_link_keeping_every_parameter(news: Any) -> None:
     html = text(news.get("/search?q=oil&group=paragraph&sort=oldest&per_page=5"))
-    aside = re.search(r'<aside class="facets".*?</aside>', html, re.S)
+    aside = re.search(r'<aside class="facets".*?</aside>', html, re.DOTALL)
     assert aside, html
     facets = aside.group(0)
     for heading in ("Source", "Section", "Place", "Year"):
@@ -198,7 +198,7 @@ def test_facets_count_and_link_keeping_every_parameter(news: Any) -> None:
 
 def test_coverage_chart_is_an_accessible_svg_of_links(news: Any) -> None:
     html = text(news.get("/search?q=oil"))
-    svg = re.search(r"<svg .*?</svg>", html, re.S)
+    svg = re.search(r"<svg .*?</svg>", html, re.DOTALL)
     assert svg, html
     chart = svg.group(0)
     assert 'role="img"' in chart and 'aria-labelledby="coverage-title"' in chart
@@ -348,7 +348,7 @@ def test_api_related(news: Any) -> None:
 
 def test_article_header_and_related_coverage(news: Any) -> None:
     html = text(news.get("/articles/cbc-oil?q=oil"))
-    meta = re.search(r'<p class="meta">.*?</p>', html, re.S)
+    meta = re.search(r'<p class="meta">.*?</p>', html, re.DOTALL)
     assert meta
     m = meta.group(0)
     assert '<span class="source">CBC</span>' in m
@@ -356,7 +356,7 @@ def test_article_header_and_related_coverage(news: Any) -> None:
     assert '<span class="section">business</span>' in m
     assert "By Jane Smith" in m
     assert '<a class="url" href="https://example.com/cbc/oil"' in m and "example.com" in m
-    related = re.search(r'<section class="related".*?</section>', html, re.S)
+    related = re.search(r'<section class="related".*?</section>', html, re.DOTALL)
     assert related and "Related coverage" in related.group(0)
     hrefs = re.findall(r'href="/articles/([^"?#]+)"', related.group(0))
     assert hrefs and "cbc-oil" not in hrefs

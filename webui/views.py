@@ -11,7 +11,6 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
-
 from urllib.parse import urlsplit
 
 from flask import (
@@ -126,7 +125,7 @@ class SearchArgs:
     def engine_options(self) -> dict[str, Any]:
         """Keyword arguments for ``SearchEngine.search``/``export`` (besides query and paging)."""
         # A dup: filter asks for one cluster's copies: list them rather than collapse them again.
-        collapse = not self.similar and not re.search(QUERY_FILTER.format(name="dup"), self.q, re.I)
+        collapse = not self.similar and not re.search(QUERY_FILTER.format(name="dup"), self.q, re.IGNORECASE)
         return {
             "per_article": 1 if self.group == "article" else None,
             "sort": self.sort,
@@ -212,19 +211,19 @@ def run_search(args: SearchArgs) -> SearchPage:
 
 def without_filter(args: SearchArgs, name: str) -> dict[str, Any]:
     """Link parameters for this search with one filter removed, from the parameters and the query."""
-    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.I)
+    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.IGNORECASE)
     return args.params(q=" ".join(q.split()), page=1, **{name: None})
 
 
 def with_filter(args: SearchArgs, name: str, value: str) -> dict[str, Any]:
     """Link parameters for this search narrowed by one more filter (replacing the same one)."""
-    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.I)
+    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.IGNORECASE)
     return args.params(q=" ".join(q.split()), page=1, **{name: value})
 
 
 def dup_query(q: str, label: str) -> str:
     """``q`` with ``dup:<label>`` added (quoted when the label needs it): lists one cluster."""
-    q = re.sub(QUERY_FILTER.format(name="dup"), " ", q, flags=re.I)
+    q = re.sub(QUERY_FILTER.format(name="dup"), " ", q, flags=re.IGNORECASE)
     value = f'"{label}"' if re.search(r'[\s()"]', label) else label
     return " ".join(f"{q} dup:{value}".split())
 
@@ -617,7 +616,7 @@ def clear_url(args: SearchArgs) -> str:
     """This query with every filter removed (from the parameters and the query text)."""
     q = args.q
     for name in FILTER_LABELS:
-        q = re.sub(QUERY_FILTER.format(name=name), " ", q, flags=re.I)
+        q = re.sub(QUERY_FILTER.format(name=name), " ", q, flags=re.IGNORECASE)
     params = args.params(q=" ".join(q.split()), page=1, **dict.fromkeys(FILTERS))
     return url_for("byline.search", **params)
 
