@@ -424,6 +424,8 @@ def main() -> None:
                     "load_avg_start": os.getloadavg(),
                     "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                 capture_output=True, text=True).stdout.strip(),
     }
     with tempfile.TemporaryDirectory(prefix="byline-bench-") as tmpname:
         tmp = Path(tmpname)

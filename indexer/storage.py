@@ -135,7 +135,7 @@ def publish(index_dir: Path, name: str) -> None:
 def remove_stale(index_dir: Path, keep: str | None) -> None:
     """Delete files of every index but ``keep`` (leftovers of killed rebuilds too)."""
     for filename in os.listdir(index_dir):
-        m = re.match(r"^_(g\d{6})_", filename)
+        m = re.match(r"^_?(g\d{6})_", filename)  # _gNNNNNN_1.toc and gNNNNNN_*.seg/.col/...
         if m and m.group(1) != keep:
             try:
                 os.remove(index_dir / filename)
