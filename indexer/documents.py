@@ -258,15 +258,23 @@ def _front_matter(text: str) -> tuple[dict[str, FrontValue], str]:
 
 
 def _section_from_path(article_id: str) -> str | None:
-    """The BBC layout: ``business/001`` is in section ``business`` (the top-level folder)."""
-    folder, sep, _ = article_id.partition("/")
-    return folder if sep and folder else None
+    """The BBC layout: ``business/001`` and ``bbc/business/001`` are in section ``business``.
+
+    The nearest enclosing folder whose name has no digits names the section,
+    so date folders are skipped (``business/2005/q1/001`` -> ``business``) and
+    a corpus copied into a larger archive keeps its sections.
+    """
+    folders = article_id.split("/")[:-1]
+    for name in reversed(folders):
+        if name and not any(ch.isdigit() for ch in name):
+            return name
+    return None
 
 
 def read_text_article(article_id: str, text: str, warn: Warn = _no_warn) -> Iterator[Article]:
     """Seed format: optional front matter, first non-empty line the title, blank-line paragraphs.
 
-    A file in a subfolder gets that top-level folder as its section unless the
+    A file in a subfolder gets that folder's name as its section unless the
     front matter names one (the BBC corpus: ``business/001.txt``).
     """
     meta, text = _front_matter(clean_text(text))

@@ -20,7 +20,7 @@ FACET_FIELDS = ("source", "section", "place")
 MAX_FACET_VALUES = 12
 
 
-def _column(reader: Any, name: str) -> Callable[[int], Any]:
+def column_getter(reader: Any, name: str) -> Callable[[int], Any]:
     """docnum -> the column's value, read segment by segment.
 
     Whoosh's ``MultiReader.column_reader`` leaves out segments that lack the
@@ -46,7 +46,7 @@ def facet_counts(
     reader = searcher.reader()
     out: dict[str, tuple[FacetValue, ...]] = {}
     for name in FACET_FIELDS:
-        column = _column(reader, name)
+        column = column_getter(reader, name)
         counts: Counter[str] = Counter()
         for docnum in first_docs.values():
             raw = column(docnum)
@@ -55,7 +55,7 @@ def facet_counts(
                     counts[value.strip()] += 1
         out[name] = tuple(FacetValue(v, n) for v, n in counts.most_common(MAX_FACET_VALUES))
     years: Counter[str] = Counter()
-    dates = _column(reader, "date")
+    dates = column_getter(reader, "date")
     for docnum in first_docs.values():
         d = dates(docnum)
         if d:
@@ -66,7 +66,7 @@ def facet_counts(
 
 def coverage(searcher: Searcher, first_docs: Mapping[str, int]) -> tuple[Bucket, ...]:
     """Matching articles per day, month or year, chosen from the span of their dates."""
-    dates_column = _column(searcher.reader(), "date")
+    dates_column = column_getter(searcher.reader(), "date")
     days: list[date] = []
     for docnum in first_docs.values():
         value = dates_column(docnum)

@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from .analysis import TOKEN_PATTERN, normalize_token, stem
 from .config import IndexConfig
 from .errors import QueryError
-from .facets import coverage, facet_counts
+from .facets import column_getter, coverage, facet_counts
 from .filters import Filters as FilterSet
 from .filters import extract as extract_filters
 from .filters import to_query as filters_query
@@ -348,24 +348,19 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     return "".join(out) if changed else None
 
 
-def _column(searcher: Searcher, name: str) -> Any:
-    reader = searcher.reader()
-    return reader.column_reader(name) if reader.has_column(name) else None
-
-
 def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
          config: IndexConfig, grouper: _Grouper, per_article: bool, dups: Any,
          phashes: Any, snippets: bool = True) -> Hit:
     f = searcher.stored_fields(docnum)
     text = f.get("text", "")
     aid = f["article_id"]
-    dup = dups[docnum] if dups is not None else None
+    dup = dups(docnum)
     if per_article:
         other = grouper.per_article.get(aid, 1) - 1
         similar = len(grouper.group_articles.get(dup, ())) - 1 if dup else 0
     else:
         other = 0
-        phash = phashes[docnum] if phashes is not None else ""
+        phash = phashes(docnum)
         similar = grouper.group_size.get(phash, 1) - 1 if phash else 0
     return Hit(
         article_id=aid,
@@ -470,7 +465,7 @@ def run(
         n - 1 for n in grouper.group_size.values() if n > 1
     )
     pages = max(1, math.ceil(min(shown, deepest) / per_page)) if shown else 0
-    dups, phashes = _column(searcher, "dup"), _column(searcher, "phash")
+    dups, phashes = column_getter(searcher.reader(), "dup"), column_getter(searcher.reader(), "phash")
     hits = tuple(_hit(searcher, docnum, score, terms, config, grouper, grouped, dups, phashes,
                       snippets)
                  for score, docnum in top)

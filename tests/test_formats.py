@@ -469,12 +469,14 @@ def test_reuters_corpus_file_fields() -> None:
 
 def test_bbc_folder_gives_the_section(tmp_path: Path) -> None:
     write(tmp_path, "business/001.txt", "Ad sales boost Time Warner profit\n\nQuarterly profits rose 76%.\n")
-    write(tmp_path, "sport/deep/002.txt", "Cup tie\n\nA match report.\n")
+    write(tmp_path, "sport/2005/q1/002.txt", "Cup tie\n\nA match report.\n")
+    write(tmp_path, "archive/bbc/politics/004.txt", "Vote\n\nA corpus inside a larger archive.\n")
     write(tmp_path, "top.txt", "Top level\n\nNo folder.\n")
     write(tmp_path, "tech/003.md", "---\ntitle: Chips\nsection: science\n---\nFront matter wins.\n")
     articles, _ = read_all(tmp_path)
     assert articles["business/001"].section == "business"
-    assert articles["sport/deep/002"].section == "sport"
+    assert articles["sport/2005/q1/002"].section == "sport"  # date folders are skipped
+    assert articles["archive/bbc/politics/004"].section == "politics"  # the nearest folder
     assert articles["top"].section is None
     assert articles["tech/003"].section == "science"
 
