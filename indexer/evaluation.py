@@ -295,11 +295,17 @@ def write_documents(collection: Collection, folder: Path, granularity: str = "pa
 def run_queries(
     engine: Any, queries: Mapping[str, str], depth: int = DEPTH
 ) -> dict[str, list[tuple[str, float]]]:
-    """Each query's articles, best first, through ``engine.search(..., per_article=1)``."""
+    """Each query's articles, best first, through ``engine.search(..., per_article=1)``.
+
+    Snippets are not built (``snippets=False``): they do not change the ranking.
+    """
     run: dict[str, list[tuple[str, float]]] = {}
     for qid, text in queries.items():
-        page = engine.search(query_text(text), per_page=depth, per_article=1)
-        run[qid] = [(hit.article_id, hit.score) for hit in page.hits]
+        page = engine.search(query_text(text), per_page=depth, per_article=1, snippets=False)
+        # Equal scores are ordered by article id (the index's own docnum order depends on
+        # how many processes built it), so a run is reproducible to the last digit.
+        run[qid] = sorted(((hit.article_id, hit.score) for hit in page.hits),
+                          key=lambda pair: (-pair[1], pair[0]))
     return run
 
 
