@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -174,8 +175,19 @@ def serve(source: Path, index: Path) -> tuple[subprocess.Popen[str], str]:
     for line in server.stdout:
         m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
         if m:
+            # Keep draining the server's output (waitress logs queue depth under
+            # load): a full pipe would block the server's event loop.
+            threading.Thread(target=_drain, args=(server.stdout,), daemon=True).start()
             return server, m.group(1)
     raise RuntimeError("the server did not print its URL")
+
+
+def _drain(stream: Any) -> None:
+    try:
+        for _ in stream:
+            pass
+    except (ValueError, OSError):  # closed when the server stops
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
