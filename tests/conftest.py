@@ -20,6 +20,17 @@ CORPORA = ROOT.parent / "shared" / "corpora"
 SEED_ID = "000_c9551b90bc92890e"
 
 
+def write(root: Path, name: str, content: str | bytes) -> Path:
+    """Write one test document (text as UTF-8, bytes as they are), creating folders."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
 def corpora_dir(name: str) -> Path:
     """A folder of ../shared/corpora, or skip the test with a clear reason."""
     path = CORPORA / name
@@ -56,12 +67,7 @@ def make_engine(tmp_path: Path) -> Iterator[object]:
         source = tmp_path / "source"
         source.mkdir(exist_ok=True)
         for name, content in files.items():
-            path = source / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
+            write(source, name, content)
         config = IndexConfig(source_dir=source, index_dir=tmp_path / "index", **settings)  # type: ignore[arg-type]
         e = SearchEngine(config)
         engines.append(e)

@@ -9,15 +9,7 @@ import pytest
 
 from indexer.documents import Scan, parse_date, read_articles
 
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+from .conftest import write
 
 
 def read_all(root: Path) -> tuple[list, Scan]:

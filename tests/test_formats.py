@@ -12,17 +12,7 @@ from indexer.documents import Scan, _front_matter, read_articles, read_file, rea
 from indexer.models import Article
 from indexer.paragraphs import split_paragraphs
 
-from .conftest import corpora_dir
-
-
-def write(root: Path, name: str, content: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+from .conftest import corpora_dir, write
 
 
 def read_all(root: Path) -> tuple[dict[str, Article], Scan]:
