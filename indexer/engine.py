@@ -8,6 +8,7 @@ or another process) publishes a new one. Callers only ever get dataclasses.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 import time
 from collections.abc import Iterator
@@ -91,6 +92,14 @@ def _table_lengths(reader: Any) -> None:
     reader.doc_field_length = doc_field_length
 
 
+def _close_searchers(searchers: list[Searcher]) -> None:
+    while searchers:
+        try:
+            searchers.pop().close()
+        except Exception:  # already closed or half-open: nothing left to release
+            pass
+
+
 class SearchEngine:
     """Index a folder of news and search it by paragraph.
 
@@ -104,6 +113,9 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Searcher] = []
+        # Searchers hold open files: close them when the engine is dropped
+        # without close() (a CLI run, a test), not when the GC gets to them.
+        self._finalizer = weakref.finalize(self, _close_searchers, self._open)
         self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
 
     # -- index lifecycle ----------------------------------------------------
@@ -313,7 +325,8 @@ class SearchEngine:
     def close(self) -> None:
         """Close every searcher this engine opened (safe to call twice)."""
         with self._lock:
-            searchers, self._open = self._open, []
+            searchers = list(self._open)
+            self._open.clear()
             self._results.clear()
         for s in searchers:
             s.close()
