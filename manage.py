@@ -281,8 +281,10 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
 @click.option("--run-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the ranking as a TREC run file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--expand", is_flag=True,
+              help="Search with query expansion (RM3 pseudo-relevance feedback, feedback_* settings).")
 def evaluate(collection_dirs: tuple[Path, ...], granularity: str, run_file: Path | None,
-             as_json: bool) -> None:
+             as_json: bool, expand: bool) -> None:
     """Measure ranking on TIME, CACM or CISI test collections (MAP, nDCG@10, P@10, R@100).
 
     Each folder is indexed into a temporary index with the current settings
@@ -297,7 +299,7 @@ def evaluate(collection_dirs: tuple[Path, ...], granularity: str, run_file: Path
     results = []
     lines: list[str] = []
     for folder in collection_dirs:
-        result = run_evaluation(folder, granularity, config)
+        result = run_evaluation(folder, granularity, config, expand=expand)
         results.append(result)
         prefix = f"{result.collection}-" if len(collection_dirs) > 1 else ""
         lines += trec_run_lines({prefix + q: r for q, r in result.run.items()})

@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/relevance.py [--corpora ../shared/corpora] [--json] [--only time,cacm]
 
-Prints one table of MAP / nDCG@10 / P@10 / Recall@100 per system and collection.
+Prints one table of MAP / nDCG@10 / P@10 / Recall@100 per system and collection
+(Byline's defaults, Byline with ``expand=True``, bm25s, stock Whoosh).
 Every system sees the same documents (the collection readers of
 ``indexer.evaluation``) and is scored by the same metric code. bm25s is a
 benchmark-only dependency (``pip install -e .[bench]``).
@@ -104,6 +105,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--only", default="time,cacm,cisi")
     ap.add_argument("--skip-whoosh", action="store_true")
+    ap.add_argument("--skip-expansion", action="store_true")
     args = ap.parse_args()
     table: dict[str, dict[str, dict[str, float]]] = {}
     for key in args.only.split(","):
@@ -112,6 +114,10 @@ def main() -> None:
         table.setdefault("Byline (defaults)", {})[name] = evaluate_collection(
             collection, "paragraph", IndexConfig()
         ).metrics
+        if not args.skip_expansion:
+            table.setdefault("Byline + expansion (RM3)", {})[name] = evaluate_collection(
+                collection, "paragraph", IndexConfig(), expand=True
+            ).metrics
         table.setdefault("bm25s (document)", {})[name] = run_bm25s(collection)
         if not args.skip_whoosh:
             table.setdefault("stock Whoosh (document)", {})[name] = run_whoosh(collection, "article")

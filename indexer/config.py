@@ -44,6 +44,16 @@ class IndexConfig:
     all_terms_first_max: int = _setting(
         6, "Queries with up to this many words rank paragraphs holding every word first."
     )
+    feedback_docs: int = _setting(
+        5, "Query expansion (expand=True): best paragraphs of the first pass taken as relevant."
+    )
+    feedback_terms: int = _setting(20, "Query expansion: terms added to the query.")
+    feedback_weight: float = _setting(
+        0.7, "Query expansion: weight of the original query against the added terms (0 to 1]."
+    )
+    feedback_max_df: float = _setting(
+        0.1, "Query expansion: skip terms found in more than this share of paragraphs."
+    )
     max_file_mb: int = _setting(32, "Files larger than this many MB are skipped with a reason.")
     max_query_length: int = _setting(1000, "Longest query accepted, in characters.")
     max_query_terms: int = _setting(200, "Most words and operators one query may have.")
@@ -63,7 +73,9 @@ class IndexConfig:
             )
         if self.stemmer not in STEMMERS:
             raise ConfigError(f"stemmer must be one of {', '.join(STEMMERS)}, not {self.stemmer!r}")
-        for name in ("max_file_mb", "max_query_length", "max_query_terms", "max_expansions",
+        if not 0.0 < self.feedback_weight <= 1.0:
+            raise ConfigError("feedback_weight must be above 0 and at most 1")
+        for name in ("feedback_docs", "feedback_terms", "max_file_mb", "max_query_length", "max_query_terms", "max_expansions",
                      "max_per_page", "max_results"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -18,7 +18,8 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
-from . import build, search, storage
+from . import build, feedback, search, storage
+from .analysis import analyze
 from .schema import build_schema
 from .scoring import weighting
 from .config import IndexConfig
@@ -163,6 +164,7 @@ class SearchEngine:
         facets: bool = False,
         collapse_similar: bool = True,
         snippets: bool = True,
+        expand: bool = False,
         date: str | None = None,
         source: str | None = None,
         section: str | None = None,
@@ -183,16 +185,20 @@ class SearchEngine:
         (and near-duplicate articles when grouped) collapse into the best one
         with ``hit.similar`` counting the rest, unless ``collapse_similar=False``.
         ``snippets=False`` skips building ``snippet_html`` (for bulk and evaluation runs).
+        ``expand=True`` adds pseudo-relevance feedback (RM3): terms of the best
+        paragraphs of a first pass are added to the query (``feedback_*`` settings).
         """
         filters = {"date": date, "source": source, "section": section, "author": author,
                    "place": place, "topic": topic, "tag": tag}
         started = time.perf_counter()
+        expansion = self._feedback(query, strict, filters) if expand and sort == "relevance" else None
         with self._searcher() as s:
             # Pages are immutable and depend only on the query and the index
             # generation, so a repeated query (the web UI's paging, a popular
             # search) is answered from a small LRU cache.
             key = (self._local.name, s.reader().generation(), query, page, per_page,
                    per_article, strict, sort, facets, collapse_similar, snippets,
+                   tuple(sorted(expansion.items())) if expansion else None,
                    tuple(sorted((k, v) for k, v in filters.items() if v)))
             with self._lock:
                 result = self._results.get(key)
@@ -201,12 +207,31 @@ class SearchEngine:
             if result is None:
                 result = search.run(s, query, self.config, page, per_page, per_article, strict,
                                     sort=sort, filters=filters, facets=facets,
-                                    collapse_similar=collapse_similar, snippets=snippets)
+                                    collapse_similar=collapse_similar, snippets=snippets,
+                                    expansion=expansion)
                 with self._lock:
                     self._results[key] = result
                     while len(self._results) > RESULT_CACHE_SIZE:
                         self._results.popitem(last=False)
         return replace(result, took_ms=(time.perf_counter() - started) * 1000)
+
+    def _feedback(self, query: str, strict: bool, filters: dict[str, str | None]) -> dict[str, float]:
+        """RM3 expansion terms (index term -> boost) from the first pass's best paragraphs."""
+        cfg = self.config
+        first = self.search(query, per_page=cfg.feedback_docs, per_article=1, strict=strict,
+                            snippets=False, **filters)
+        docs = [
+            (hit.score, analyze(hit.text if hit.kind == "headline" else f"{hit.title}\n{hit.text}",
+                                cfg.stemmer))
+            for hit in first.hits
+        ]
+        with self._searcher() as s:
+            model = feedback.relevance_model(
+                docs, cfg.feedback_terms, lambda t: s.doc_frequency("text", t), s.doc_count(),
+                cfg.feedback_max_df,
+            )
+        return feedback.interpolate(model, analyze(search.plain_words(query), cfg.stemmer),
+                                    cfg.feedback_weight)
 
     def article(self, article_id: str) -> Article | None:
         """The whole article with every paragraph (boilerplate included), or None."""

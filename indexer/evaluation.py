@@ -293,15 +293,17 @@ def write_documents(collection: Collection, folder: Path, granularity: str = "pa
 
 
 def run_queries(
-    engine: Any, queries: Mapping[str, str], depth: int = DEPTH
+    engine: Any, queries: Mapping[str, str], depth: int = DEPTH, expand: bool = False
 ) -> dict[str, list[tuple[str, float]]]:
     """Each query's articles, best first, through ``engine.search(..., per_article=1)``.
 
     Snippets are not built (``snippets=False``): they do not change the ranking.
+    ``expand`` turns on pseudo-relevance feedback (``search(..., expand=True)``).
     """
     run: dict[str, list[tuple[str, float]]] = {}
     for qid, text in queries.items():
-        page = engine.search(query_text(text), per_page=depth, per_article=1, snippets=False)
+        page = engine.search(query_text(text), per_page=depth, per_article=1, snippets=False,
+                             expand=expand)
         # Equal scores are ordered by article id (the index's own docnum order depends on
         # how many processes built it), so a run is reproducible to the last digit.
         run[qid] = sorted(((hit.article_id, hit.score) for hit in page.hits),
@@ -322,6 +324,7 @@ def trec_run_lines(run: Mapping[str, Sequence[tuple[str, float]]], tag: str = "b
 class Result:
     collection: str
     granularity: str
+    expand: bool
     queries: int
     documents: int
     paragraphs: int
@@ -333,6 +336,7 @@ class Result:
         return {
             "collection": self.collection,
             "granularity": self.granularity,
+            "expand": self.expand,
             "queries": self.queries,
             "documents": self.documents,
             "paragraphs": self.paragraphs,
@@ -347,6 +351,7 @@ def evaluate_collection(
     config: IndexConfig | None = None,
     depth: int = DEPTH,
     workdir: Path | None = None,
+    expand: bool = False,
 ) -> Result:
     """Index ``collection`` with Byline into a temporary folder, run its judged queries, score them.
 
@@ -372,11 +377,12 @@ def evaluate_collection(
         with SearchEngine(cfg) as engine:
             stats = engine.reindex(full=True)
             queries = {q: collection.queries[q] for q in collection.judged}
-            run = run_queries(engine, queries, depth)
+            run = run_queries(engine, queries, depth, expand)
     rankings = {q: [doc for doc, _ in ranked] for q, ranked in run.items()}
     return Result(
         collection=collection.name,
         granularity=granularity,
+        expand=expand,
         queries=len(queries),
         documents=stats.articles,
         paragraphs=stats.paragraphs,
@@ -391,6 +397,7 @@ def evaluate(
     granularity: str = "paragraph",
     config: IndexConfig | None = None,
     depth: int = DEPTH,
+    expand: bool = False,
 ) -> Result:
     """Read the collection in ``folder`` and evaluate Byline on it."""
-    return evaluate_collection(read_collection(folder), granularity, config, depth)
+    return evaluate_collection(read_collection(folder), granularity, config, depth, expand=expand)

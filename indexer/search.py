@@ -384,6 +384,28 @@ def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
 SORTS = ("relevance", "newest", "oldest")
 
 
+def _only_words(node: wq.Query) -> bool:
+    """True for an OR of words (as typed, repeated, expanded or all-terms-first boosted)."""
+    if isinstance(node, wq.Term) or node is wq.NullQuery:
+        return True
+    if isinstance(node, wq.Or) or (isinstance(node, wq.And) and node.boost == ALL_TERMS_BOOST):
+        return all(_only_words(child) for child in node.children())
+    return False
+
+
+def expand_query(q: wq.Query, expansion: dict[str, float], config: IndexConfig) -> wq.Query:
+    """``q`` plus weighted expansion terms (index terms, already analysed) in title and text.
+
+    An OR of words simply gains the terms; a query with constraints (NOT, +,
+    phrases, AND) keeps its matches and the terms only reorder them.
+    """
+    extra = wq.Or([
+        wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
+        for t, w in sorted(expansion.items())
+    ])
+    return wq.Or([q, extra]) if _only_words(q) else wq.AndMaybe(q, extra)
+
+
 def run(
     searcher: Searcher,
     text: str,
@@ -397,8 +419,13 @@ def run(
     facets: bool = False,
     collapse_similar: bool = True,
     snippets: bool = True,
+    expansion: dict[str, float] | None = None,
 ) -> SearchPage:
-    """Search and return one page of hits, grouped per article when ``per_article`` is set."""
+    """Search and return one page of hits, grouped per article when ``per_article`` is set.
+
+    ``expansion`` (index term -> boost, from :mod:`indexer.feedback`) adds
+    pseudo-relevance feedback terms to a parsed query.
+    """
     grouped = bool(per_article)
     per_page = max(1, min(int(per_page), config.max_per_page))
     page = max(1, int(page))
@@ -434,6 +461,8 @@ def run(
         terms: frozenset[str] = frozenset()
     else:
         q, terms = parsed.query, parsed.terms
+        if expansion:
+            q = expand_query(q, expansion, config)
     if restrict is not None:
         q = wq.And([q, wq.ConstantScoreQuery(restrict, 0.0)])
     deepest = config.max_results
