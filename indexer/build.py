@@ -374,5 +374,5 @@ def _incremental(
         _add(writer, changed, labels)
 
     _write(writer, config.index_dir, work)
-    save_stems(config.index_dir, config.stemmer, words=_spell_words(updated + added))
+    save_stems(config.index_dir, config.stemmer, words=_spell_words(changed))
     return counts

@@ -45,9 +45,28 @@ class NewsBM25F(BM25F):
         return self.idf_formula(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        if self._kinds is None:
-            self._kinds = searcher.reader().column_reader("kind")
-        return score * self.factors.get(self._kinds[docnum], 1.0)
+        factors = self._kinds
+        if factors is None:
+            factors = self._kinds = self._factor_table(searcher)
+        return score * factors[docnum]
+
+    def _factor_table(self, searcher: Searcher) -> list[float]:
+        """The kind factor of every document, by global docnum, read once per searcher.
+
+        A weighting object belongs to one searcher (engine.py makes one per
+        searcher), so the table matches its documents. Reading the column in
+        bulk per segment is far cheaper than one multi-segment lookup per match.
+        """
+        table: list[float] = []
+        get = self.factors.get
+        for reader, _offset in searcher.reader().leaf_readers():
+            count = reader.doc_count_all()
+            if reader.has_column("kind"):
+                column = reader.column_reader("kind")
+                table.extend(get(column[n], 1.0) for n in range(count))
+            else:
+                table.extend([1.0] * count)
+        return table
 
 
 def weighting(config: IndexConfig) -> NewsBM25F:

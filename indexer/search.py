@@ -90,11 +90,25 @@ class _FinalTopCollector(collectors.TopCollector):
     paragraph it repeats.
     """
 
+    _scored: tuple[int, float] = (-1, 0.0)
+
     def sort_key(self, sub_docnum: int) -> float:
         score = self.matcher.score()
         if self.final_fn:
             score = self.final_fn(self.top_searcher, self.offset + sub_docnum, score)
+        self._scored = (self.offset + sub_docnum, score)
         return 0 - score
+
+    def collect(self, sub_docnum: int) -> Any:
+        # The collapse asked for this document's sort key just before: reuse
+        # that score instead of scoring the document a second time.
+        global_docnum = self.offset + sub_docnum
+        docnum, score = self._scored
+        if docnum != global_docnum:
+            score = self.matcher.score()
+            if self.final_fn:
+                score = self.final_fn(self.top_searcher, global_docnum, score)
+        return self._collect(global_docnum, score)
 
 
 class _GroupFacet(sorting.FacetType):
