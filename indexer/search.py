@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 import math
 import re
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,34 @@ ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
 
 
+_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+_UNREAD = object()
+
+
+def _memo_column(reader: Any, name: str) -> Callable[[int], Any]:
+    """docnum -> a segment's column value, decoded once per segment reader and kept.
+
+    Counting and collapsing read two columns for every match of every query;
+    decoding each value once (segments are immutable) makes repeat reads a
+    list lookup. The memo dies with the reader when a new generation arrives.
+    """
+    if not reader.has_column(name):
+        return lambda docnum: None
+    per_reader = _MEMO.setdefault(reader, {})
+    values = per_reader.get(name)
+    if values is None:
+        values = per_reader[name] = [_UNREAD] * reader.doc_count_all()
+    column = reader.column_reader(name)
+
+    def get(docnum: int) -> Any:
+        value = values[docnum]
+        if value is _UNREAD:
+            value = values[docnum] = column[docnum]
+        return value
+
+    return get
+
+
 class _Grouper(sorting.Categorizer):
     """Collapse key for each match that also counts what collapsing hides.
 
@@ -62,20 +92,22 @@ class _Grouper(sorting.Categorizer):
     def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
         reader = segment_searcher.reader()
         self._offset = docoffset
-        self._articles = reader.column_reader("article_id")
-        self._keys = (
-            reader.column_reader(self.key_field)
-            if self.key_field and reader.has_column(self.key_field) else None
-        )
+        self._articles = _memo_column(reader, "article_id")
+        self._keys = _memo_column(reader, self.key_field) if self.key_field else None
 
     def key_for(self, matcher: Any, segment_docnum: int) -> str:
-        aid = self._articles[segment_docnum]
+        aid = self._articles(segment_docnum)
         self.per_article[aid] += 1
-        self.first_doc.setdefault(aid, self._offset + segment_docnum)
-        key = (self._keys[segment_docnum] if self._keys is not None else "") or ""
+        if aid not in self.first_doc:
+            self.first_doc[aid] = self._offset + segment_docnum
+        key = (self._keys(segment_docnum) if self._keys is not None else "") or ""
         if key:
             self.group_size[key] += 1
-            self.group_articles.setdefault(key, set()).add(aid)
+            members = self.group_articles.get(key)
+            if members is None:
+                self.group_articles[key] = {aid}
+            else:
+                members.add(aid)
         return key
 
     def key_to_name(self, key: str) -> str:
