@@ -75,10 +75,25 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
         yield doc
 
 
+#: What a file looked like when it was last read, and the articles it gave.
+FileEntry = list[Any]  # [size, mtime_ns, ctime_ns, [[article_id, content_hash], ...]]
+Unchanged = Callable[[str, os.stat_result], "list[str] | None"]
+
+
 def _source_articles(
-    config: IndexConfig, scan: Scan, progress: Progress | None
+    config: IndexConfig,
+    scan: Scan,
+    progress: Progress | None,
+    unchanged: Unchanged | None = None,
+    files_out: dict[str, FileEntry] | None = None,
+    reused: set[str] | None = None,
 ) -> Iterator[Article]:
-    """Articles from the source folder, duplicates of an earlier id skipped with a reason."""
+    """Articles from the source folder, duplicates of an earlier id skipped with a reason.
+
+    ``unchanged(relpath, stat)`` may vouch that a file is as it was at the
+    last reindex (returning its article ids): such a file is not read, and
+    its ids go to ``reused``. ``files_out`` receives the manifest of this run.
+    """
     if not config.source_dir.is_dir():
         raise BylineError(
             f"source folder {config.source_dir} does not exist; "
@@ -88,16 +103,57 @@ def _source_articles(
     files = list(iter_files(root, scan))
     seen: dict[str, str] = {}
     for n, path in enumerate(files, start=1):
-        for article in read_file(path, root, scan, config.max_file_mb * 2**20):
-            if article.id in seen:
-                scan.skipped.append(
-                    Skip(article.path, f"duplicate article id {article.id!r} (also {seen[article.id]})")
-                )
-                continue
-            seen[article.id] = article.path
-            yield replace(article, paragraphs=split_paragraphs(article))
+        rel = path.relative_to(root).as_posix()
+        try:
+            st = path.stat()
+        except OSError:
+            st = None
+        ids = unchanged(rel, st) if unchanged is not None and st is not None else None
+        if ids is not None and not any(i in seen for i in ids):
+            for aid in ids:
+                seen[aid] = rel
+            if reused is not None:
+                reused.update(ids)
+            if files_out is not None:
+                files_out[rel] = list(_file_entry(st, [(i, "") for i in ids]))
+        else:
+            kept: list[tuple[str, str]] = []
+            for article in read_file(path, root, scan, config.max_file_mb * 2**20):
+                if article.id in seen:
+                    scan.skipped.append(
+                        Skip(article.path, f"duplicate article id {article.id!r} (also {seen[article.id]})")
+                    )
+                    continue
+                seen[article.id] = article.path
+                kept.append((article.id, article.content_hash))
+                yield replace(article, paragraphs=split_paragraphs(article))
+            if files_out is not None and st is not None and kept:
+                files_out[rel] = _file_entry(st, kept)
         if progress is not None:
             progress(n, len(files))
+
+
+def _file_entry(st: os.stat_result, articles: list[tuple[str, str]]) -> FileEntry:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, [list(a) for a in articles]]
+
+
+def _unchanged_files(previous: dict[str, FileEntry], known: dict[str, str]) -> Unchanged:
+    """Vouch for files whose size and times match the manifest and whose articles the index holds.
+
+    The index's own content hashes are checked too, so a manifest from a run
+    that crashed before its commit can never hide a change.
+    """
+
+    def unchanged(rel: str, st: os.stat_result) -> list[str] | None:
+        entry = previous.get(rel)
+        if not entry or entry[:3] != [st.st_size, st.st_mtime_ns, st.st_ctime_ns]:
+            return None
+        pairs = entry[3]
+        if not pairs or any(not h or known.get(aid) != h for aid, h in pairs):
+            return None
+        return [aid for aid, _ in pairs]
+
+    return unchanged
 
 
 def _existing_hashes(ix: FileIndex) -> dict[str, str]:
@@ -322,7 +378,8 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     storage.remove_stale(index_dir, keep=keep)  # leftovers of a killed rebuild
     name = storage.next_name(index_dir)
     ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
-    articles = list(_source_articles(config, scan, progress))
+    files: dict[str, FileEntry] = {}
+    articles = list(_source_articles(config, scan, progress, files_out=files))
     load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
     writer = _writer(ix, config, len(articles))
     try:
@@ -332,6 +389,7 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
     storage.publish(index_dir, name)
+    storage.write_manifest(index_dir, name, files)
     return {"added": len(articles), "updated": 0, "removed": 0, "unchanged": 0}
 
 
@@ -339,16 +397,25 @@ def _incremental(
     ix: FileIndex, config: IndexConfig, scan: Scan, progress: Progress | None
 ) -> dict[str, int]:
     known = _existing_hashes(ix)
+    name = storage.current_name(config.index_dir)
+    previous = storage.read_manifest(config.index_dir, name)
+    files: dict[str, FileEntry] = {}
+    reused: set[str] = set()
     added: list[Article] = []
     updated: list[Article] = []
     seen: set[str] = set()
-    for article in _source_articles(config, scan, progress):
+    articles = _source_articles(config, scan, progress, _unchanged_files(previous, known),
+                                files, reused)
+    for article in articles:
         seen.add(article.id)
         old = known.get(article.id)
         if old is None:
             added.append(article)
         elif old != article.content_hash:
             updated.append(article)
+    seen |= reused
+    for entry in files.values():  # vouched-for files keep their recorded hashes
+        entry[3] = [[aid, h or known.get(aid, "")] for aid, h in entry[3]]
     removed = [aid for aid in known if aid not in seen]
     counts = {
         "added": len(added),
@@ -357,6 +424,7 @@ def _incremental(
         "unchanged": len(seen) - len(added) - len(updated),
     }
     if not (added or updated or removed):
+        storage.write_manifest(config.index_dir, name, files)
         return counts
     changed = updated + added
     with ix.searcher() as s:
@@ -374,5 +442,6 @@ def _incremental(
         _add(writer, changed, labels)
 
     _write(writer, config.index_dir, work)
+    storage.write_manifest(config.index_dir, name, files)
     save_stems(config.index_dir, config.stemmer, words=_spell_words(changed))
     return counts

@@ -143,6 +143,27 @@ def remove_stale(index_dir: Path, keep: str | None) -> None:
                 pass
 
 
+MANIFEST = "files.json"
+
+
+def read_manifest(index_dir: Path, name: str | None) -> dict[str, Any]:
+    """What each source file looked like at the last reindex of index ``name`` ({} if unknown)."""
+    try:
+        data = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("index") != name:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def write_manifest(index_dir: Path, name: str | None, files: dict[str, Any]) -> None:
+    tmp = index_dir / f"{MANIFEST}.tmp"
+    tmp.write_text(json.dumps({"index": name, "files": files}, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, index_dir / MANIFEST)
+
+
 def read_meta(index_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((index_dir / META).read_text(encoding="utf-8"))

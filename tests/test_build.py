@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -218,3 +219,50 @@ def test_sigkill_mid_reindex_leaves_the_old_index_searchable(newsroom: SearchEng
     assert stats.articles == 23
     assert survivor.search("cup final").total >= 21
     survivor.close()
+
+
+def test_incremental_reindex_does_not_reread_unchanged_files(newsroom: SearchEngine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    newsroom.reindex()
+    from indexer import build
+
+    reads: list[str] = []
+    real = build.read_file
+
+    def counting(path: Path, *args: Any) -> Any:
+        reads.append(path.name)
+        return real(path, *args)
+
+    monkeypatch.setattr(build, "read_file", counting)
+    source = newsroom.config.source_dir
+    (source / "world/china.txt").write_text(article("China watches", "Beijing urged calm."))
+    stats = newsroom.reindex()
+    assert reads == ["china.txt"]
+    assert (stats.updated, stats.unchanged) == (1, 2)
+    assert ids(newsroom, "calm") == {"world/china"}
+    reads.clear()
+    assert newsroom.reindex().unchanged == 3 and reads == []
+
+
+def test_a_same_size_edit_with_the_old_mtime_is_still_seen(newsroom: SearchEngine) -> None:
+    newsroom.reindex()
+    path = newsroom.config.source_dir / "sport/final.txt"
+    before = path.stat()
+    path.write_text(path.read_text().replace("home", "away"))  # same length
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert newsroom.reindex().updated == 1  # the change time still differs
+    assert ids(newsroom, "away") == {"sport/final"}
+
+
+def test_a_stale_manifest_cannot_hide_a_change(newsroom: SearchEngine) -> None:
+    """A manifest newer than the index (a crash between writing it and committing) is not trusted."""
+    newsroom.reindex()
+    index_dir = newsroom.config.index_dir
+    manifest = json.loads((index_dir / storage.MANIFEST).read_text())
+    for entry in manifest["files"].values():
+        entry[3] = [[aid, "0" * 32] for aid, _ in entry[3]]  # hashes the index does not hold
+    (index_dir / storage.MANIFEST).write_text(json.dumps(manifest))
+    (newsroom.config.source_dir / "sport/final.txt").write_text(article("Cup final", "Rain stopped play."))
+    stats = newsroom.reindex()
+    assert stats.updated == 1 and ids(newsroom, "rain") == {"sport/final"}
