@@ -334,47 +334,26 @@ def measure_web(ix: Path, src: Path, queries: list[str], seconds: float, clients
             c.request("GET", "/search?q=" + quote(q))
             c.getresponse().read()
             c.close()
-        lat: list[list[float]] = [[] for _ in range(clients)]
-        errors = [0] * clients
-        stop = time.monotonic() + seconds
-        count = [0]
-        lock = threading.Lock()
-
-        def client(i: int) -> None:
-            rnd = random.Random(i)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            while time.monotonic() < stop:
-                with lock:
-                    if count[0] >= max_requests:
-                        return
-                    count[0] += 1
-                q = rnd.choice(queries)
-                t = time.perf_counter()
-                try:
-                    conn.request("GET", "/search?q=" + quote(q))
-                    resp = conn.getresponse()
-                    resp.read()
-                    if resp.status != 200:
-                        errors[i] += 1
-                except (OSError, http.client.HTTPException):
-                    errors[i] += 1
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                lat[i].append((time.perf_counter() - t) * 1000)
-            conn.close()
+        from soak import load  # the same bounded, loopback-only load loop as the soak
 
         peak = [tree_rss(ps)]
-        threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.2):
+                peak[0] = max(peak[0], tree_rss(ps))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        while any(t.is_alive() for t in threads):
-            peak[0] = max(peak[0], tree_rss(ps))
-            time.sleep(0.2)
-            if time.monotonic() > stop + 30:
-                break
+        windows = load(f"http://127.0.0.1:{port}", ["/search?q=" + quote(q) for q in queries],
+                       clients, seconds, every=seconds + 60, seed=0,
+                       check=lambda status, body: status == 200, max_requests=max_requests)
+        done.set()
+        sampler.join(5)
+        all_ms = [x * 1000 for w in windows for x in w.latencies]
+        errors = [sum(w.errors for w in windows)]
         elapsed = time.perf_counter() - t0
-        all_ms = [x for xs in lat for x in xs]
         out = {"clients": clients, "seconds": elapsed, "requests": len(all_ms),
                "requests_per_s": len(all_ms) / elapsed, "errors": sum(errors),
                "server_peak_rss_mb": peak[0] / 2**20, "distinct_queries": len(set(queries))}

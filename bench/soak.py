@@ -81,6 +81,7 @@ def load(
     server_pid: int | None = None,
     seed: int = 1,
     failures: list[str] | None = None,
+    max_requests: int = MAX_REQUESTS,
 ) -> list[Window]:
     """Drive ``paths`` from ``clients`` keep-alive connections; bounded by time and count."""
     parts = urlsplit(base_url)
@@ -104,7 +105,7 @@ def load(
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         while time.monotonic() < deadline:
             with lock:
-                if sent[0] >= MAX_REQUESTS:
+                if sent[0] >= max_requests:
                     break
                 sent[0] += 1
             path = rng.choice(paths)
