@@ -523,11 +523,13 @@ def run(
         collector = searcher.collector(
             limit=limit, sortedby=sorting.FieldFacet("date", reverse=sort == "newest")
         )
-    key_field = ("dup" if per_article else "phash") if collapse_similar else None
+    # Collapse near-duplicate articles (grouped) or identical paragraphs; with
+    # copies shown, grouped results still collapse on the article itself.
+    if per_article:
+        key_field: str | None = "dup" if collapse_similar else "article_id"
+    else:
+        key_field = "phash" if collapse_similar else None
     grouper = _Grouper(key_field)
-    if per_article and not collapse_similar:
-        # Still one hit per article: collapse on the article itself.
-        grouper.key_field = "article_id"
     collapse_limit = int(per_article) if per_article else 1
     collector = collectors.CollapseCollector(collector, _GroupFacet(grouper), limit=collapse_limit)
     searcher.search_with_collector(q, collector)
