@@ -6,37 +6,17 @@ costs one column read per article and no stored-field lookups.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from whoosh.searching import Searcher
 
+from .columns import column_getter
 from .models import Bucket, FacetValue
 
 FACET_FIELDS = ("source", "section", "place")
 MAX_FACET_VALUES = 12
-
-
-def column_getter(reader: Any, name: str) -> Callable[[int], Any]:
-    """docnum -> the column's value, read segment by segment.
-
-    Whoosh's ``MultiReader.column_reader`` leaves out segments that lack the
-    column (no document in them had the field), so a docnum in such a segment
-    would be read from the wrong segment or raise IndexError.
-    """
-    leaves = reader.leaf_readers()
-    offsets = [offset for _, offset in leaves]
-    columns = [r.column_reader(name) if r.has_column(name) else None for r, _ in leaves]
-
-    def get(docnum: int) -> Any:
-        i = bisect_right(offsets, docnum) - 1
-        column = columns[i]
-        return column[docnum - offsets[i]] if column is not None else None
-
-    return get
 
 
 def facet_counts(

@@ -9,9 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-import weakref
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +24,10 @@ from whoosh.qparser import (
 from whoosh.searching import Searcher
 
 from .analysis import TOKEN_PATTERN, normalize_token, stem
+from .columns import column_getter, segment_column
 from .config import IndexConfig
 from .errors import QueryError
-from .facets import column_getter, coverage, facet_counts
+from .facets import coverage, facet_counts
 from .filters import Filters as FilterSet
 from .filters import extract as extract_filters
 from .filters import to_query as filters_query
@@ -42,34 +41,6 @@ QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", 
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
-
-
-_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
-_UNREAD = object()
-
-
-def _memo_column(reader: Any, name: str) -> Callable[[int], Any]:
-    """docnum -> a segment's column value, decoded once per segment reader and kept.
-
-    Counting and collapsing read two columns for every match of every query;
-    decoding each value once (segments are immutable) makes repeat reads a
-    list lookup. The memo dies with the reader when a new generation arrives.
-    """
-    if not reader.has_column(name):
-        return lambda docnum: None
-    per_reader = _MEMO.setdefault(reader, {})
-    values = per_reader.get(name)
-    if values is None:
-        values = per_reader[name] = [_UNREAD] * reader.doc_count_all()
-    column = reader.column_reader(name)
-
-    def get(docnum: int) -> Any:
-        value = values[docnum]
-        if value is _UNREAD:
-            value = values[docnum] = column[docnum]
-        return value
-
-    return get
 
 
 class _Grouper(sorting.Categorizer):
@@ -92,8 +63,8 @@ class _Grouper(sorting.Categorizer):
     def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
         reader = segment_searcher.reader()
         self._offset = docoffset
-        self._articles = _memo_column(reader, "article_id")
-        self._keys = _memo_column(reader, self.key_field) if self.key_field else None
+        self._articles = segment_column(reader, "article_id")
+        self._keys = segment_column(reader, self.key_field) if self.key_field else None
 
     def key_for(self, matcher: Any, segment_docnum: int) -> str:
         aid = self._articles(segment_docnum)
