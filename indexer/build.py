@@ -16,14 +16,14 @@ from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
 from . import duplicates, storage
+from .analysis import load_stem_table, spelling_analyzer, stem_table
 from .config import IndexConfig
 from .documents import Scan, iter_files, read_file
-from .errors import BylineError, IndexCorrupt, IndexMissing
 from .duplicates import paragraph_key
+from .errors import BylineError, IndexCorrupt, IndexMissing
 from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
-from .analysis import load_stem_table, spelling_analyzer, stem_table
-from .schema import build_schema, schema_stemmer
+from .schema import FIELD_NAMES, build_schema, schema_stemmer
 
 log = logging.getLogger("byline")
 
@@ -225,7 +225,7 @@ def reindex(
             if schema_stemmer(ix.schema) != config.stemmer:
                 log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
                 full = True
-            elif set(ix.schema.names()) != set(build_schema(config.stemmer).names()):
+            elif set(ix.schema.names()) != FIELD_NAMES:
                 log.warning("the index was built by another version of Byline: rebuilding it")
                 full = True
         except IndexMissing:

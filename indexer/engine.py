@@ -8,9 +8,9 @@ or another process) publishes a new one. Callers only ever get dataclasses.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import OrderedDict
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,13 +20,12 @@ from whoosh.searching import Searcher
 
 from . import build, feedback, search, storage
 from .analysis import analyze
-from .schema import build_schema
-from .scoring import weighting
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
 from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Skip
-
+from .schema import FIELD_NAMES
+from .scoring import weighting
 
 #: Result pages kept per engine (keyed by query, paging and index generation).
 RESULT_CACHE_SIZE = 512
@@ -323,7 +322,7 @@ class SearchEngine:
             s = None
         if s is None:
             ix = storage.open_index(self.config.index_dir)
-            missing = set(build_schema(self.config.stemmer).names()) - set(ix.schema.names())
+            missing = FIELD_NAMES - set(ix.schema.names())
             if missing:
                 raise IndexCorrupt(
                     f"the index in {self.config.index_dir} was built by an older version of Byline "

@@ -41,6 +41,10 @@ def build_schema(stemmer: str = "snowball") -> Schema:
     )
 
 
+#: The fields this version writes; an index lacking any was built by an older Byline.
+FIELD_NAMES = frozenset(build_schema("none").names())
+
+
 def schema_stemmer(schema: Schema) -> str:
     """Which stemmer an existing index was built with (a change forces a full rebuild)."""
     for item in schema["text"].analyzer.items:
