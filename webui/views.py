@@ -293,6 +293,14 @@ def check_article_id(article_id: str) -> None:
         abort(404, description="There is no article with that id.")
 
 
+def find_article(article_id: str, missing: str) -> Article:
+    """The article, or a 404 with ``missing`` as the message (after check_article_id)."""
+    found = engine().article(article_id)
+    if found is None:
+        abort(404, description=missing)
+    return found
+
+
 def drop_one_word(q: str) -> list[str]:
     words = q.split()
     if not 2 <= len(words) <= 6:
@@ -399,10 +407,8 @@ def is_active(result: SearchPage, name: str, value: str) -> bool:
 def article(article_id: str) -> str:
     check_article_id(article_id)
     q = _query_arg()
-    found = engine().article(article_id)
-    if found is None:
-        abort(404, description="There is no article with that id. It may have been removed "
-                               "from the archive since the link was made.")
+    found = find_article(article_id, "There is no article with that id. It may have been "
+                                      "removed from the archive since the link was made.")
     html = engine().highlight_article(found, q)
     paragraphs = list(zip(found.paragraphs, html, strict=True))
     matched = [p.no for p, h in paragraphs if q and "<mark>" in h]
@@ -487,9 +493,7 @@ def article_dict(article: Article, highlighted: tuple[str, ...] | None) -> dict[
 def api_article(article_id: str) -> Response:
     check_article_id(article_id)
     q = _query_arg()
-    found = engine().article(article_id)
-    if found is None:
-        abort(404, description=f"no article with id {article_id[:200]!r}")
+    found = find_article(article_id, f"no article with id {article_id[:200]!r}")
     return jsonify(article_dict(found, engine().highlight_article(found, q) if q else None))
 
 
@@ -497,8 +501,7 @@ def api_article(article_id: str) -> Response:
 def api_related(article_id: str) -> Response:
     check_article_id(article_id)
     limit = _int_arg("limit", 5, 1, 50)
-    if engine().article(article_id) is None:
-        abort(404, description=f"no article with id {article_id[:200]!r}")
+    find_article(article_id, f"no article with id {article_id[:200]!r}")
     hits = engine().related(article_id, limit=limit)
     return jsonify({"article_id": article_id, "related": [h.to_dict() for h in hits]})
 
