@@ -225,24 +225,20 @@ def measure_queries(ix: Path, naive_ix: Path | None, fts_db: Path | None,
     hits = [len(engine.search(q).hits) for q in queries[:100]]
     res["byline_mean_hits"] = statistics.fmean(hits)
     engine.close()
-    if naive_ix is not None:
-        import baselines
+    import baselines
 
-        ns = baselines.NaiveSearcher(naive_ix)
-        for q in queries[:20]:
-            ns.search(q, True)
-        res["naive_top10"] = percentiles(time_queries(lambda q: ns.search(q, False), queries, budget_s))
-        res["naive_snippets"] = percentiles(time_queries(lambda q: ns.search(q, True), queries, budget_s))
-        ns.close()
-    if fts_db is not None:
-        import baselines
-
-        fs = baselines.FtsSearcher(fts_db)
-        for q in queries[:20]:
-            fs.search(q, True)
-        res["fts5_top10"] = percentiles(time_queries(lambda q: fs.search(q, False), queries, budget_s))
-        res["fts5_snippets"] = percentiles(time_queries(lambda q: fs.search(q, True), queries, budget_s))
-        fs.close()
+    for name, location, searcher_class in (("naive", naive_ix, "NaiveSearcher"),
+                                           ("fts5", fts_db, "FtsSearcher")):
+        if location is None:
+            continue
+        baseline = getattr(baselines, searcher_class)(location)
+        for q in queries[:20]:  # warm up
+            baseline.search(q, True)
+        res[f"{name}_top10"] = percentiles(
+            time_queries(lambda q, b=baseline: b.search(q, False), queries, budget_s))
+        res[f"{name}_snippets"] = percentiles(
+            time_queries(lambda q, b=baseline: b.search(q, True), queries, budget_s))
+        baseline.close()
     return res
 
 
@@ -388,7 +384,7 @@ def main() -> None:
     ap.add_argument("--web-seconds", type=float, default=30.0)
     ap.add_argument("--cold-runs", type=int, default=7)
     ap.add_argument("--skip", default="", help="comma list of: naive,fts5,web,cold,incremental")
-    ap.add_argument("--save", type=Path, default=BENCH / "results",
+    ap.add_argument("--save", default=str(BENCH / "results"),
                     help="folder for the result JSON ('' to not save)")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -477,10 +473,11 @@ def main() -> None:
     result["ratios"] = ratios(result)
     if not args.json:
         print_summary(result)
-    if str(args.save):
-        args.save.mkdir(parents=True, exist_ok=True)
+    if args.save:  # a str: Path("") would mean the current folder
+        save = Path(args.save)
+        save.mkdir(parents=True, exist_ok=True)
         name = f"{args.corpus}-{args.fraction:g}.json"
-        (args.save / name).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        (save / name).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result))
 
 
