@@ -1,51 +1,169 @@
-"""Reading Whoosh columns per segment, each value decoded once.
+"""Per-document values of the whole index as numpy arrays, decoded once per segment.
 
-Whoosh's ``MultiReader.column_reader`` leaves out segments that lack a column
-(no document in them had the field), so a global docnum would be read from
-the wrong segment or raise IndexError; here every segment is read on its own.
-Counting, collapsing and facets read columns for every match of every query:
-segments are immutable, so each value is decoded once and kept until the
-segment reader goes away with its generation.
+Ranking, collapsing, counting and facets need a value (article, kind,
+duplicate key, date, field length...) for every matching paragraph of every
+query. Reading them one Whoosh column lookup at a time costs microseconds per
+match; here each segment's column is decoded once into an array of integer
+codes and shared by every searcher and thread (segments never change once
+written), so a query reads them with one numpy index operation.
+
+Whoosh's ``MultiReader.column_reader`` also leaves out segments that lack a
+column, which shifts global docnums; every segment is read on its own here.
 """
 
 from __future__ import annotations
 
-import weakref
-from bisect import bisect_right
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
 from typing import Any
 
-_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
-_UNREAD = object()
+import numpy as np
+from whoosh.searching import Searcher
+
+#: Decoded segments kept (a live index has a handful; old generations age out).
+_CACHE_SEGMENTS = 64
+_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
-def segment_column(reader: Any, name: str) -> Callable[[int], Any]:
-    """Segment docnum -> the column's value (None where the segment has no such column)."""
+def segment_key(reader: Any) -> tuple[Any, ...]:
+    """Identifies one segment's contents across readers, searchers and threads."""
+    storage = reader.storage()
+    return (getattr(storage, "folder", id(storage)), reader.segment().segment_id(),
+            reader.doc_count_all())
+
+
+def _segment_cache(reader: Any) -> dict[str, Any]:
+    """The decoded-column store of one segment (shared by all readers of it)."""
+    key = segment_key(reader)
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = {}
+            while len(_cache) > _CACHE_SEGMENTS:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(key)
+        return found
+
+
+def _raw_values(reader: Any, name: str) -> list[bytes]:
+    """Every document's raw column bytes in one segment (b"" where absent)."""
+    count = reader.doc_count_all()
     if not reader.has_column(name):
-        return lambda docnum: None
-    per_reader = _MEMO.setdefault(reader, {})
-    values = per_reader.get(name)
-    if values is None:
-        values = per_reader[name] = [_UNREAD] * reader.doc_count_all()
-    column = reader.column_reader(name)
-
-    def get(docnum: int) -> Any:
-        value = values[docnum]
-        if value is _UNREAD:
-            value = values[docnum] = column[docnum]
-        return value
-
-    return get
+        return [b""] * count
+    column = reader.column_reader(name, translate=False)
+    lengths = getattr(column, "_lengths", None)
+    if lengths is not None and hasattr(column, "_dbfile"):  # VarBytesColumn: one read
+        blob = column._dbfile.get(column._basepos, sum(lengths))
+        ends = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()
+        starts = [0, *ends[:-1]]
+        return [blob[s:e] for s, e in zip(starts, ends)]
+    return [column[n] for n in range(count)]
 
 
-def column_getter(reader: Any, name: str) -> Callable[[int], Any]:
-    """Global docnum -> the column's value, for a (possibly multi-segment) reader."""
-    leaves = reader.leaf_readers()
-    offsets = [offset for _, offset in leaves]
-    getters = [segment_column(r, name) for r, _ in leaves]
+def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[bytes]]:
+    """(code per document, distinct raw values) for one segment's column."""
+    store = _segment_cache(reader)
+    found = store.get(("codes", name))
+    if found is None:
+        index: dict[bytes, int] = {b"": 0}
+        codes = [index.setdefault(v, len(index)) for v in _raw_values(reader, name)]
+        found = store[("codes", name)] = (np.asarray(codes, dtype=np.int32), list(index))
+    return found  # type: ignore[no-any-return]
 
-    def get(docnum: int) -> Any:
-        i = bisect_right(offsets, docnum) - 1
-        return getters[i](docnum - offsets[i])
 
-    return get
+def _segment_lengths(reader: Any, field: str) -> np.ndarray:
+    """Each document's length of ``field`` exactly as Whoosh's BM25 sees it (byte-coded)."""
+    store = _segment_cache(reader)
+    found = store.get(("lengths", field))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    count = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    column = None
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        values = np.asarray([reader.doc_field_length(n, field, 1) or 1 for n in range(count)],
+                            dtype=np.float64)
+    else:
+        from whoosh.util.numeric import byte_to_length
+
+        # Byte 0 means "no such field": such a document never matches a term of it.
+        decode = np.asarray([1.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+        if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
+            raw = column._dbfile.get(column._basepos, column._count)  # one read, not one per doc
+        else:
+            raw = bytes(column.load())
+        codes = np.zeros(count, dtype=np.uint8)
+        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
+        values = decode[codes]
+    store[("lengths", field)] = values
+    return values
+
+
+class DocTable:
+    """Global-docnum arrays for one open searcher (built lazily, one array per column)."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        leaves = searcher.reader().leaf_readers()
+        self._readers = [r for r, _ in leaves]
+        self.offsets = [offset for _, offset in leaves]
+        self.size = searcher.reader().doc_count_all()
+        live = np.ones(self.size, dtype=bool)
+        for reader, offset in leaves:
+            deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
+            if deleted:
+                live[np.asarray(deleted, dtype=np.int64) + offset] = False
+        self.live = live
+        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._lengths: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """(int code of every document, value of each code) for a column; code 0 is ""."""
+        found = self._codes.get(name)
+        if found is None:
+            with self._lock:
+                found = self._codes.get(name)
+                if found is None:
+                    found = self._codes[name] = self._merge_codes(name)
+        return found
+
+    def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        if len(self._readers) == 1:
+            codes, raw = _segment_codes(self._readers[0], name)
+            return codes, [v.decode("utf-8", "replace") for v in raw]
+        index: dict[bytes, int] = {b"": 0}
+        parts = []
+        for reader in self._readers:
+            codes, raw = _segment_codes(reader, name)
+            remap = np.asarray([index.setdefault(v, len(index)) for v in raw], dtype=np.int32)
+            parts.append(remap[codes])
+        merged = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        return merged, [v.decode("utf-8", "replace") for v in index]
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Every document's field length, as BM25 uses it."""
+        found = self._lengths.get(field)
+        if found is None:
+            parts = [_segment_lengths(r, field) for r in self._readers]
+            found = np.concatenate(parts) if parts else np.zeros(0)
+            self._lengths[field] = found
+        return found
+
+    def values(self, name: str, docnums: np.ndarray) -> list[str]:
+        """The column's value for each of ``docnums``."""
+        codes, values = self.codes(name)
+        return [values[c] for c in codes[docnums].tolist()]
+
+
+def doc_table(searcher: Searcher) -> DocTable:
+    """The searcher's table, made on first use (a searcher serves one thread at a time)."""
+    table = getattr(searcher, "_byline_table", None)
+    if table is None:
+        table = searcher._byline_table = DocTable(searcher)  # type: ignore[attr-defined]
+    return table

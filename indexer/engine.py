@@ -31,35 +31,11 @@ from .scoring import weighting
 RESULT_CACHE_SIZE = 512
 
 
-def _memoize_columns(searcher: Searcher) -> None:
-    """Open each column reader once per segment reader instead of once per query.
-
-    Opening a variable-length column (``article_id``, ``dup``, ``phash``) reads
-    the offsets of every document, which grows with the index; searching asks
-    for several per query. The readers are tied to this searcher, which one
-    thread uses at a time, and are closed with it.
-    """
-    for reader, _ in searcher.reader().leaf_readers():
-        opened: dict[tuple[str, bool, bool], Any] = {}
-        original = reader.column_reader
-
-        def column_reader(fieldname: str, column: Any = None, reverse: bool = False,
-                          translate: bool = True, _original: Any = original,
-                          _opened: dict[tuple[str, bool, bool], Any] = opened) -> Any:
-            if column is not None:
-                return _original(fieldname, column, reverse, translate)
-            key = (fieldname, reverse, translate)
-            found = _opened.get(key)
-            if found is None:
-                found = _opened[key] = _original(fieldname, None, reverse, translate)
-            return found
-
-        reader.column_reader = column_reader
-        _table_lengths(reader)
-
-
 def _table_lengths(reader: Any) -> None:
     """Answer ``doc_field_length`` (asked once per scored posting by BM25) from a table.
+
+    Only queries that :mod:`indexer.matching` hands to Whoosh's own matchers
+    (phrases, ranges) still ask for it.
 
     Whoosh reads one byte through three method calls and a file read per
     posting; this loads each field's length column once per searcher and
@@ -333,7 +309,8 @@ class SearchEngine:
                 s = ix.searcher(weighting=weighting(self.config))
             except Exception as exc:
                 raise storage.corrupt(self.config.index_dir, exc) from None
-            _memoize_columns(s)
+            for reader, _ in s.reader().leaf_readers():
+                _table_lengths(reader)  # phrases are still scored by Whoosh's matchers
             local.searcher, local.name = s, name
             with self._lock:
                 self._open.append(s)

@@ -1,60 +1,55 @@
 """Facet counts and coverage over time for the articles a query matched.
 
-Counted per matching article (not per paragraph) from Whoosh columns, so it
-costs one column read per article and no stored-field lookups.
+Counted per matching article (not per paragraph) from Whoosh columns, with one
+numpy count per column over the matching articles' codes, and no stored-field lookups.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from datetime import date, timedelta
 
-from whoosh.searching import Searcher
+import numpy as np
 
-from .columns import column_getter
+from .columns import DocTable
 from .models import Bucket, FacetValue
 
 FACET_FIELDS = ("source", "section", "place")
 MAX_FACET_VALUES = 12
 
 
-def facet_counts(
-    searcher: Searcher, first_docs: Mapping[str, int]
-) -> dict[str, tuple[FacetValue, ...]]:
-    """Counts of matching articles by source, section, place and year."""
-    reader = searcher.reader()
+def facet_counts(table: DocTable, docs: np.ndarray) -> dict[str, tuple[FacetValue, ...]]:
+    """Counts of matching articles by source, section, place and year (one doc per article)."""
     out: dict[str, tuple[FacetValue, ...]] = {}
     for name in FACET_FIELDS:
-        column = column_getter(reader, name)
         counts: Counter[str] = Counter()
-        for docnum in first_docs.values():
-            raw = column(docnum)
-            for value in (raw or "").split(","):
+        for raw, n in _value_counts(table, name, docs):
+            for value in raw.split(","):
                 if value.strip():
-                    counts[value.strip()] += 1
+                    counts[value.strip()] += n
         out[name] = tuple(FacetValue(v, n) for v, n in counts.most_common(MAX_FACET_VALUES))
     years: Counter[str] = Counter()
-    dates = column_getter(reader, "date")
-    for docnum in first_docs.values():
-        d = dates(docnum)
-        if d:
-            years[d[:4]] += 1
+    for d, n in _value_counts(table, "date", docs):
+        years[d[:4]] += n
     out["year"] = tuple(FacetValue(y, n) for y, n in sorted(years.items()))
     return out
 
 
-def coverage(searcher: Searcher, first_docs: Mapping[str, int]) -> tuple[Bucket, ...]:
+def _value_counts(table: DocTable, name: str, docs: np.ndarray) -> list[tuple[str, int]]:
+    """(column value, number of ``docs`` with it) for every non-empty value."""
+    codes, values = table.codes(name)
+    counts = np.bincount(codes[docs], minlength=len(values))
+    return [(values[c], int(counts[c])) for c in np.flatnonzero(counts).tolist() if c]
+
+
+def coverage(table: DocTable, docs: np.ndarray) -> tuple[Bucket, ...]:
     """Matching articles per day, month or year, chosen from the span of their dates."""
-    dates_column = column_getter(searcher.reader(), "date")
-    days: list[date] = []
-    for docnum in first_docs.values():
-        value = dates_column(docnum)
-        if value:
-            try:
-                days.append(date.fromisoformat(value[:10]))
-            except ValueError:
-                continue
+    days: Counter[date] = Counter()
+    for value, n in _value_counts(table, "date", docs):
+        try:
+            days[date.fromisoformat(value[:10])] += n
+        except ValueError:
+            continue
     if not days:
         return ()
     first, last = min(days), max(days)
@@ -65,7 +60,9 @@ def coverage(searcher: Searcher, first_docs: Mapping[str, int]) -> tuple[Bucket,
         unit, key = "month", (lambda d: d.replace(day=1))
     else:
         unit, key = "year", (lambda d: d.replace(month=1, day=1))
-    counts = Counter(key(d) for d in days)
+    counts: Counter[date] = Counter()
+    for d, n in days.items():
+        counts[key(d)] += n
     buckets: list[Bucket] = []
     current = key(first)
     while current <= last:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from math import log
 from typing import Any
 
+import numpy as np
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -30,43 +31,28 @@ IDF = {"lucene": lucene_idf, "whoosh": whoosh_idf}
 
 
 class NewsBM25F(BM25F):
-    """Per-field BM25 whose final score is scaled by the paragraph's kind (headings below body)."""
+    """Per-field BM25 with a choice of idf; carries the paragraph-kind factors.
 
-    use_final = True
+    The factors (headings and captions below body text with the same match)
+    are applied to whole score arrays by :func:`weighting_factors`, not per
+    match through Whoosh's ``final()``, which would disable its block skipping
+    and cost a Python call per matching paragraph.
+    """
 
     def __init__(self, factors: dict[str, float], idf: str = "lucene", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.factors = factors
         self.idf_formula = IDF[idf]
-        self._kinds: Any = None
 
     def idf(self, searcher: Searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
         return self.idf_formula(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 
-    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        factors = self._kinds
-        if factors is None:
-            factors = self._kinds = self._factor_table(searcher)
-        return score * factors[docnum]
 
-    def _factor_table(self, searcher: Searcher) -> list[float]:
-        """The kind factor of every document, by global docnum, read once per searcher.
-
-        A weighting object belongs to one searcher (engine.py makes one per
-        searcher), so the table matches its documents. Reading the column in
-        bulk per segment is far cheaper than one multi-segment lookup per match.
-        """
-        table: list[float] = []
-        get = self.factors.get
-        for reader, _offset in searcher.reader().leaf_readers():
-            count = reader.doc_count_all()
-            if reader.has_column("kind"):
-                column = reader.column_reader("kind")
-                table.extend(get(column[n], 1.0) for n in range(count))
-            else:
-                table.extend([1.0] * count)
-        return table
+def weighting_factors(searcher: Searcher, kinds: list[str]) -> np.ndarray:
+    """The score factor of each paragraph kind code (see :class:`~indexer.columns.DocTable`)."""
+    factors = getattr(searcher.weighting, "factors", {})
+    return np.asarray([factors.get(kind, 1.0) for kind in kinds], dtype=np.float64)
 
 
 def weighting(config: IndexConfig) -> NewsBM25F:

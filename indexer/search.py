@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import collectors, sorting
+import numpy as np
 from whoosh import query as wq
 from whoosh.qparser import (
     FuzzyTermPlugin,
@@ -24,7 +24,7 @@ from whoosh.qparser import (
 from whoosh.searching import Searcher
 
 from .analysis import TOKEN_PATTERN, normalize_token, stem
-from .columns import column_getter, segment_column
+from .columns import DocTable, doc_table
 from .config import IndexConfig
 from .errors import QueryError
 from .facets import coverage, facet_counts
@@ -32,8 +32,10 @@ from .filters import Filters as FilterSet
 from .filters import extract as extract_filters
 from .filters import to_query as filters_query
 from .highlighting import snippet
+from .matching import Matches, evaluate
 from .models import Bucket, FacetValue, Hit, SearchPage
 from .schema import SEARCH_FIELDS
+from .scoring import weighting_factors
 
 #: Fields a user may name in a query (``title:word``); others are refused.
 QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", "place", "topic",
@@ -41,85 +43,6 @@ QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", 
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
-
-
-class _Grouper(sorting.Categorizer):
-    """Collapse key for each match that also counts what collapsing hides.
-
-    Whoosh's collapse keeps only the paragraphs it shows, but a reader also
-    needs "N paragraphs in M articles", "+k more in this article" and "and N
-    similar". One pass records, for every matching paragraph: its article
-    (paragraph counts, first docnum for facets) and its collapse group.
-    """
-
-    def __init__(self, key_field: str | None) -> None:
-        self.key_field = key_field
-        self.per_article: Counter[str] = Counter()
-        self.first_doc: dict[str, int] = {}
-        self.group_articles: dict[str, set[str]] = {}
-        self.group_size: Counter[str] = Counter()
-        self._offset = 0
-
-    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
-        reader = segment_searcher.reader()
-        self._offset = docoffset
-        self._articles = segment_column(reader, "article_id")
-        self._keys = segment_column(reader, self.key_field) if self.key_field else None
-
-    def key_for(self, matcher: Any, segment_docnum: int) -> str:
-        aid = self._articles(segment_docnum)
-        self.per_article[aid] += 1
-        if aid not in self.first_doc:
-            self.first_doc[aid] = self._offset + segment_docnum
-        key = (self._keys(segment_docnum) if self._keys is not None else "") or ""
-        if key:
-            self.group_size[key] += 1
-            members = self.group_articles.get(key)
-            if members is None:
-                self.group_articles[key] = {aid}
-            else:
-                members.add(aid)
-        return key
-
-    def key_to_name(self, key: str) -> str:
-        return key
-
-
-class _FinalTopCollector(collectors.TopCollector):
-    """TopCollector whose sort key includes the weighting's final() factor.
-
-    Whoosh's collapse compares ``sort_key`` (the raw matcher score), which
-    ignores the paragraph-kind factor, so a heading could win over the body
-    paragraph it repeats.
-    """
-
-    _scored: tuple[int, float] = (-1, 0.0)
-
-    def sort_key(self, sub_docnum: int) -> float:
-        score = self.matcher.score()
-        if self.final_fn:
-            score = self.final_fn(self.top_searcher, self.offset + sub_docnum, score)
-        self._scored = (self.offset + sub_docnum, score)
-        return 0 - score
-
-    def collect(self, sub_docnum: int) -> Any:
-        # The collapse asked for this document's sort key just before: reuse
-        # that score instead of scoring the document a second time.
-        global_docnum = self.offset + sub_docnum
-        docnum, score = self._scored
-        if docnum != global_docnum:
-            score = self.matcher.score()
-            if self.final_fn:
-                score = self.final_fn(self.top_searcher, global_docnum, score)
-        return self._collect(global_docnum, score)
-
-
-class _GroupFacet(sorting.FacetType):
-    def __init__(self, grouper: _Grouper) -> None:
-        self.grouper = grouper
-
-    def categorizer(self, global_searcher: Searcher) -> _Grouper:
-        return self.grouper
 
 
 @dataclass(frozen=True)
@@ -366,36 +289,69 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 
 
 def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
-         config: IndexConfig, grouper: _Grouper, per_article: bool, dups: Any,
-         phashes: Any, snippets: bool = True) -> Hit:
+         config: IndexConfig, other: int, similar: int, dup: str, snippets: bool) -> Hit:
     f = searcher.stored_fields(docnum)
     text = f.get("text", "")
-    aid = f["article_id"]
-    dup = dups(docnum)
-    if per_article:
-        other = grouper.per_article.get(aid, 1) - 1
-        similar = len(grouper.group_articles.get(dup, ())) - 1 if dup else 0
-    else:
-        other = 0
-        phash = phashes(docnum)
-        similar = grouper.group_size.get(phash, 1) - 1 if phash else 0
     return Hit(
-        article_id=aid,
+        article_id=f["article_id"],
         title=f.get("title", ""),
         paragraph_no=f["paragraph_no"],
         paragraph_count=f.get("paragraph_count", 0),
         kind=f.get("kind", "body"),
         heading=f.get("heading"),
-        score=float(score) if isinstance(score, (int, float)) else 0.0,  # 0 when sorted by date
+        score=score,
         text=text,
         snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars) if snippets else "",
         other_matches=other,
         date=f.get("date"),
         source=f.get("source"),
         section=f.get("section"),
-        similar=max(similar, 0) if grouper.key_field in ("dup", "phash") else 0,
+        similar=similar,
         dup=dup or None,
     )
+
+
+def _order_key(table: DocTable, found: Matches, scores: np.ndarray, sort: str) -> np.ndarray:
+    """Smaller is better: minus the score, or the date rank for newest/oldest."""
+    if sort == "relevance":
+        return -scores
+    codes, values = table.codes("date")
+    rank = np.argsort(np.argsort(np.asarray(values, dtype=object), kind="stable"), kind="stable")
+    dates = rank[codes[found.ids]].astype(np.float64)
+    return -dates if sort == "newest" else dates
+
+
+def _top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int,
+         want: int) -> list[int]:
+    """Positions of the best ``want`` matches (ties: lower docnum), at most ``per_group`` per group.
+
+    Group code 0 (no key) never collapses. Only a prefix of the ranking is
+    sorted, widened until it yields enough: a document's group rank depends
+    only on the documents ranked above it, which the prefix holds.
+    """
+    n = len(found)
+    take = min(n, max(4 * want, 64))
+    while True:
+        if take < n:
+            cut = np.partition(key, take - 1)[take - 1]
+            cand = np.flatnonzero(key <= cut)
+        else:
+            cand = np.arange(n)
+        cand = cand[np.lexsort((found.ids[cand], key[cand]))]
+        chosen: list[int] = []
+        taken: Counter[int] = Counter()
+        codes = groups[cand].tolist() if groups is not None else None
+        for i, pos in enumerate(cand.tolist()):
+            if codes is not None and codes[i]:
+                if taken[codes[i]] >= per_group:
+                    continue
+                taken[codes[i]] += 1
+            chosen.append(pos)
+            if len(chosen) >= want:
+                return chosen
+        if len(cand) >= n:
+            return chosen
+        take *= 4
 
 
 SORTS = ("relevance", "newest", "oldest")
@@ -485,43 +441,57 @@ def run(
     deepest = config.max_results
     page = min(page, max(1, deepest // per_page))
     limit = page * per_page
-    if sort == "relevance":
-        # replace=0: Whoosh would otherwise swap in a pruned matcher once the top N is full
-        # (its quality bounds ignore final()), skipping matches: totals, facets, coverage
-        # and "similar" counts came out short, and some better paragraphs were never scored.
-        collector: Any = _FinalTopCollector(limit=limit, replace=0)
-    else:
-        collector = searcher.collector(
-            limit=limit, sortedby=sorting.FieldFacet("date", reverse=sort == "newest")
-        )
+    table = doc_table(searcher)
+    found = evaluate(searcher, table, q)
+    kinds, kind_values = table.codes("kind")
+    factors = weighting_factors(searcher, kind_values)
+    scores = found.scores * factors[kinds[found.ids]]
     # Collapse near-duplicate articles (grouped) or identical paragraphs; with
     # copies shown, grouped results still collapse on the article itself.
     if per_article:
         key_field: str | None = "dup" if collapse_similar else "article_id"
     else:
         key_field = "phash" if collapse_similar else None
-    grouper = _Grouper(key_field)
-    collapse_limit = int(per_article) if per_article else 1
-    collector = collectors.CollapseCollector(collector, _GroupFacet(grouper), limit=collapse_limit)
-    searcher.search_with_collector(q, collector)
-    results = collector.results()
-    total = sum(grouper.per_article.values())
-    articles = len(grouper.per_article)
+    article_codes, _ = table.codes("article_id")
+    arts = article_codes[found.ids]
+    per_art = np.bincount(arts, minlength=len(table.codes("article_id")[1]))
+    total = len(found)
+    articles = int(np.count_nonzero(per_art))
+    groups = table.codes(key_field)[0][found.ids] if key_field else None
+    group_sizes = np.bincount(groups) if groups is not None and len(groups) else None
+    chosen = _top(found, _order_key(table, found, scores, sort), groups,
+                  int(per_article) if per_article else 1, limit)
     start = (page - 1) * per_page
-    top = results.top_n[start:limit]
-    shown = articles if per_article else total - sum(
-        n - 1 for n in grouper.group_size.values() if n > 1
-    )
+    if per_article:
+        shown = articles
+    elif group_sizes is not None:
+        shown = int(group_sizes[0] + np.count_nonzero(group_sizes[1:]))
+    else:
+        shown = total
     pages = max(1, math.ceil(min(shown, deepest) / per_page)) if shown else 0
-    dups, phashes = column_getter(searcher.reader(), "dup"), column_getter(searcher.reader(), "phash")
-    hits = tuple(_hit(searcher, docnum, score, terms, config, grouper, grouped, dups, phashes,
-                      snippets)
-                 for score, docnum in top)
+    dup_codes, dup_values = table.codes("dup")
+    hits = []
+    for pos in chosen[start:limit]:
+        docnum = int(found.ids[pos])
+        dup = dup_values[dup_codes[docnum]]
+        other = similar = 0
+        if per_article:
+            other = int(per_art[arts[pos]]) - 1
+            if key_field == "dup" and dup:
+                similar = len(np.unique(arts[groups == groups[pos]])) - 1
+        elif key_field == "phash" and groups is not None and groups[pos]:
+            similar = int(group_sizes[groups[pos]]) - 1
+        score = float(scores[pos]) if sort == "relevance" else 0.0  # 0 when sorted by date
+        hits.append(_hit(searcher, docnum, score, terms, config, other, similar, dup, snippets))
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()
     if facets:
-        facet_values = tuple(facet_counts(searcher, grouper.first_doc).items())
-        buckets = coverage(searcher, grouper.first_doc)
+        # one matching paragraph per article: any carries the article's metadata
+        rep = np.zeros(len(per_art), dtype=np.int64)
+        rep[arts] = found.ids
+        docs = rep[np.flatnonzero(per_art)]
+        facet_values = tuple(facet_counts(table, docs).items())
+        buckets = coverage(table, docs)
     return SearchPage(
         query=text,
         total=total,
@@ -529,7 +499,7 @@ def run(
         page=page,
         pages=pages,
         per_page=per_page,
-        hits=hits,
+        hits=tuple(hits),
         corrected_query=suggest(searcher, words) if words.strip() else None,
         notice=notice,
         grouped=grouped,

@@ -1,0 +1,265 @@
+"""Evaluate a query over whole posting lists at once: every match and its BM25 score.
+
+Whoosh's matchers step through postings one document at a time in Python,
+and a news page needs *every* match anyway (exact "N paragraphs in M
+articles", duplicates collapsed, facets over all matching articles), so
+Whoosh's block skipping could never apply. Here each term's posting list is
+read a block at a time from Whoosh's own postings file and scored with numpy,
+and AND/OR/NOT combine whole arrays. The scores are Whoosh's: the same BM25F
+formula, idf, field lengths and boosts as :mod:`indexer.scoring` gives its
+matchers (a test holds the two to each other). Query types this module does
+not know (phrases, ranges) are run through Whoosh's matchers, once per segment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from .columns import DocTable, segment_key
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Matching global docnums (ascending, unique) and their scores."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @staticmethod
+    def empty() -> Matches:
+        return Matches(_EMPTY_IDS, _EMPTY_SCORES)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _block_postings(m: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(segment docnums, term weights) of a W3LeafMatcher, decoded a block at a time."""
+    id_parts: list[np.ndarray] = []
+    weight_parts: list[Any] = []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        deltas, weights = m._data[0], m._data[1]
+        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # first delta is absolute
+        n = m._blocklength
+        if weights is None:
+            weight_parts.append(np.ones(n))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(n, weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        m._next_block()
+    if not id_parts:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+class _PostingsCache:
+    """Decoded posting lists by segment and term, shared by all searchers, within a byte budget.
+
+    Decoding is most of a query's cost and the frequent words, whose lists
+    are longest, are the ones every other query repeats. Segments are
+    immutable, so an entry never goes stale; it ages out with its segment.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self._items: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[np.ndarray, np.ndarray]) -> None:
+        size = value[0].nbytes + value[1].nbytes
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.used += size
+            while self.used > self.budget:
+                _, (ids, weights) = self._items.popitem(last=False)
+                self.used -= ids.nbytes + weights.nbytes
+
+
+#: 64 MB holds the posting lists of the ~2,000 most used words of a 150,000-paragraph archive.
+POSTINGS = _PostingsCache(64 * 2**20)
+
+
+def cached_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`term_postings` through the shared cache (int32 docnums, float32 weights)."""
+    key = (segment_key(reader), fieldname, text)
+    found = POSTINGS.get(key)
+    if found is None:
+        ids, weights = term_postings(reader, fieldname, text)
+        found = (ids.astype(np.int32), weights.astype(np.float32))
+        POSTINGS.put(key, found)
+    return found
+
+
+def term_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(segment docnums, weights) of one term in one segment, deleted documents included."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.matching import ListMatcher
+    from whoosh.reading import TermNotFound
+
+    if (fieldname, text) not in reader:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    try:  # the raw postings: Whoosh's reader.postings() would filter deletions one by one
+        m = reader._terms.matcher(fieldname, text, reader.schema[fieldname].format)
+    except (TermNotFound, AttributeError):
+        m = reader.postings(fieldname, text)
+    if isinstance(m, W3LeafMatcher):
+        return _block_postings(m)
+    if isinstance(m, ListMatcher):
+        ids = np.asarray(m._ids, dtype=np.int64)
+        if m._all_weights is not None:
+            return ids, np.full(len(ids), float(m._all_weights))
+        if m._weights:
+            return ids, np.asarray(m._weights, dtype=np.float64)
+        return ids, np.ones(len(ids))
+    ids_l, weights_l = [], []
+    while m.is_active():
+        ids_l.append(m.id())
+        weights_l.append(m.weight())
+        m.next()
+    return np.asarray(ids_l, dtype=np.int64), np.asarray(weights_l, dtype=np.float64)
+
+
+class Evaluator:
+    """Evaluates Whoosh query trees against one searcher and its :class:`DocTable`."""
+
+    def __init__(self, searcher: Searcher, table: DocTable) -> None:
+        self.searcher = searcher
+        self.table = table
+        self.weighting = searcher.weighting
+        self._terms: dict[tuple[str, str], Matches] = {}
+
+    def run(self, q: wq.Query) -> Matches:
+        """Live documents matching ``q`` with their raw (pre kind factor) scores."""
+        found = self._eval(q)
+        if len(found) and not self.table.live[found.ids].all():
+            keep = self.table.live[found.ids]
+            found = Matches(found.ids[keep], found.scores[keep])
+        return found
+
+    def _eval(self, q: wq.Query) -> Matches:
+        if q is wq.NullQuery:
+            return Matches.empty()
+        if type(q) is wq.Term:
+            return self._term(q)
+        if type(q) in (wq.Or, wq.And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
+            subs = [self._eval(s) for s in q.subqueries]
+            return self._combine(subs, need_all=type(q) is wq.And, boost=q.boost)
+        if type(q) is wq.AndNot:
+            a, b = self._eval(q.a), self._eval(q.b)
+            keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+            return Matches(a.ids[keep], a.scores[keep])
+        if type(q) is wq.Require:
+            a, b = self._eval(q.a), self._eval(q.b)
+            keep = np.isin(a.ids, b.ids, assume_unique=True)
+            return Matches(a.ids[keep], a.scores[keep])
+        if type(q) is wq.AndMaybe:
+            a, b = self._eval(q.a), self._eval(q.b)
+            extra = np.zeros(self.table.size)
+            extra[b.ids] = b.scores
+            return Matches(a.ids, a.scores + extra[a.ids])
+        if type(q) is wq.ConstantScoreQuery:
+            inner = self._eval(q.child)
+            return Matches(inner.ids, np.full(len(inner), float(q.score)))
+        if type(q) is wq.Every and not q.fieldname:
+            ids = np.flatnonzero(self.table.live).astype(np.int64)
+            return Matches(ids, np.full(len(ids), float(q.boost)))
+        return self._whoosh(q)
+
+    def _combine(self, subs: list[Matches], need_all: bool, boost: float) -> Matches:
+        subs = [s for s in subs if len(s)] if not need_all else subs
+        if not subs or (need_all and any(not len(s) for s in subs)):
+            return Matches.empty()
+        if len(subs) == 1:
+            only = subs[0]
+            return only if boost == 1.0 else Matches(only.ids, only.scores * boost)
+        ids = np.concatenate([s.ids for s in subs])
+        size = self.table.size
+        totals = np.bincount(ids, weights=np.concatenate([s.scores for s in subs]), minlength=size)
+        counts = np.bincount(ids, minlength=size)
+        hit = np.flatnonzero(counts == len(subs) if need_all else counts)
+        scores = totals[hit]
+        return Matches(hit.astype(np.int64), scores * boost if boost != 1.0 else scores)
+
+    def _term(self, q: wq.Term) -> Matches:
+        key = (q.fieldname, q.text)
+        base = self._terms.get(key)
+        if base is None:
+            base = self._terms[key] = self._score_term(q.fieldname, q.text)
+        return base if q.boost == 1.0 else Matches(base.ids, base.scores * q.boost)
+
+    def _score_term(self, fieldname: str, text: Any) -> Matches:
+        searcher = self.searcher
+        schema = searcher.schema
+        if fieldname not in schema:
+            return Matches.empty()
+        field = schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return Matches.empty()
+        id_parts, weight_parts = [], []
+        for reader, offset in zip(self.table._readers, self.table.offsets):
+            ids, weights = cached_postings(reader, fieldname, btext)
+            if len(ids):
+                id_parts.append(ids.astype(np.int64) + offset)
+                weight_parts.append(weights)
+        if not id_parts:
+            return Matches.empty()
+        ids = np.concatenate(id_parts)
+        tf = np.concatenate(weight_parts).astype(np.float64)
+        if not field.scorable:
+            return Matches(ids, tf)  # Whoosh's WeightScorer: the term weight itself
+        w = self.weighting
+        k1 = w.K1
+        b = w._field_B.get(fieldname, w.B)
+        idf = searcher.idf(fieldname, btext)
+        avgfl = searcher.avg_field_length(fieldname) or 1
+        fl = self.table.lengths(fieldname)[ids]
+        scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        return Matches(ids, scores)
+
+    def _whoosh(self, q: wq.Query) -> Matches:
+        """Any other query type: Whoosh's own matcher in each segment."""
+        ids_l: list[int] = []
+        scores_l: list[float] = []
+        for sub, offset in self.searcher.leaf_searchers():
+            m = q.matcher(sub, sub.context())
+            while m.is_active():
+                ids_l.append(m.id() + offset)
+                scores_l.append(m.score())
+                m.next()
+        if not ids_l:
+            return Matches.empty()
+        ids = np.asarray(ids_l, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        return Matches(ids[order], np.asarray(scores_l, dtype=np.float64)[order])
+
+
+def evaluate(searcher: Searcher, table: DocTable, q: wq.Query) -> Matches:
+    """Every live document matching ``q``, with its score (kind factor not yet applied)."""
+    return Evaluator(searcher, table).run(q)

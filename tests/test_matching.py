@@ -1,0 +1,110 @@
+"""indexer.matching must score exactly as Whoosh's own matchers do, on a real multi-segment index."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexConfig
+from indexer.columns import doc_table
+from indexer.engine import SearchEngine
+from indexer.matching import evaluate
+from indexer.search import parse
+
+from .conftest import SEEDS, write
+
+WORDS = ("oil price market bank rate growth energy minister election court film music "
+         "strike shares profit export crude supply demand talks deal").split()
+
+
+def _article(rng: random.Random, n: int) -> str:
+    title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
+    paragraphs = [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))).capitalize() + "."
+        for _ in range(rng.randint(2, 6))
+    ]
+    return f"{title} {n}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """Seeds plus 300 generated articles (postings longer than one block), then an
+    incremental run that edits and deletes some: two segments and deleted documents."""
+    base: Path = tmp_path_factory.mktemp("matching")
+    source = base / "source"
+    rng = random.Random(7)
+    for path in SEEDS.iterdir():
+        write(source, path.name, path.read_bytes())
+    for n in range(300):
+        write(source, f"gen/{n:03}.txt", _article(rng, n))
+    e = SearchEngine(IndexConfig(source_dir=source, index_dir=base / "index"))
+    e.reindex()
+    for n in range(0, 300, 7):
+        write(source, f"gen/{n:03}.txt", _article(rng, n + 1000))
+    for n in range(3, 300, 50):
+        (source / f"gen/{n:03}.txt").unlink()
+    e.reindex()
+    return e
+
+
+def _queries() -> list[str]:
+    rng = random.Random(11)
+    out = ["fuel prices", '"fuel prices"', "kazakhstan -protest", "oil AND price", "title:oil",
+           "+oil bank", "oil OR (price AND NOT bank)", "prot*", "kazakstan~", "kind:heading",
+           "oil oil price", "source:nothing", '"crude supply" talks']
+    for _ in range(60):
+        out.append(" ".join(rng.sample(WORDS, rng.randint(1, 3))))
+    return out
+
+
+def test_the_index_has_several_segments_and_deletions(engine: SearchEngine) -> None:
+    with engine._searcher() as s:
+        leaves = s.reader().leaf_readers()
+        assert len(leaves) >= 2
+        assert any(r.has_deletions() for r, _ in leaves)
+        assert not doc_table(s).live.all()
+
+
+@pytest.mark.parametrize("text", _queries())
+def test_scores_equal_whooshs_matchers(engine: SearchEngine, text: str) -> None:
+    with engine._searcher() as s:
+        q = parse(s, text, engine.config).query
+        found = evaluate(s, doc_table(s), q)
+        expected = {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+    got = dict(zip(found.ids.tolist(), found.scores.tolist()))
+    assert got.keys() == expected.keys()
+    for docnum, score in expected.items():
+        assert got[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12)
+
+
+def test_deleted_documents_never_match(engine: SearchEngine) -> None:
+    with engine._searcher() as s:
+        table = doc_table(s)
+        q = parse(s, "oil price market", engine.config).query
+        found = evaluate(s, table, q)
+        assert len(found) > 128
+        assert table.live[found.ids].all()
+        dead = set((~table.live).nonzero()[0].tolist())
+        assert dead and not dead & set(found.ids.tolist())
+
+
+@pytest.mark.parametrize("per_article", [None, 1, 2])
+def test_pages_are_slices_of_one_ranking(engine: SearchEngine, per_article: int | None) -> None:
+    """Only a prefix of the ranking is sorted; every page must still agree with the whole."""
+    whole = engine.search("oil price", per_page=100, per_article=per_article, snippets=False)
+    assert len(whole.hits) == 100
+    keys = [(h.article_id, h.paragraph_no) for h in whole.hits]
+    for page in (1, 2, 7, 20):
+        part = engine.search("oil price", page=page, per_page=5, per_article=per_article,
+                             snippets=False)
+        assert [(h.article_id, h.paragraph_no) for h in part.hits] == keys[(page - 1) * 5:page * 5]
+        assert (part.total, part.articles) == (whole.total, whole.articles)
+    scores = [h.score for h in whole.hits]
+    assert scores == sorted(scores, reverse=True)
+    if per_article:
+        per = {}
+        for h in whole.hits:
+            per[h.article_id] = per.get(h.article_id, 0) + 1
+        assert max(per.values()) <= per_article
