@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,15 +17,15 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from . import duplicates, storage
-from .analysis import load_stem_table, spelling_analyzer, stem_table
+from . import duplicates, segment_writer, storage
+from .analysis import encode_counts, load_stem_table, stem_table, words
 from .config import IndexConfig
 from .documents import Scan, iter_files, read_file
 from .duplicates import paragraph_key
 from .errors import BylineError, IndexCorrupt, IndexMissing
 from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
-from .schema import FIELD_NAMES, build_schema, schema_stemmer
+from .schema import FIELD_NAMES, VOCABULARY, build_schema, schema_stemmer
 
 log = logging.getLogger("byline")
 
@@ -53,7 +55,7 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
             "heading": p.heading,
         }
         if p.searchable:
-            doc.update(title=article.title, text=p.text, spell=p.text, phash=paragraph_key(p.text))
+            doc.update(title=article.title, text=p.text, phash=paragraph_key(p.text).encode("ascii"))
             doc.update(meta)
         else:  # kept for the article view, invisible to search
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
@@ -168,15 +170,27 @@ def _existing_clusters(
     searcher: Any, skip: set[str]
 ) -> Callable[[str], Iterator[tuple[str, str, frozenset[str]]]]:
     """Look up indexed articles holding a paragraph fingerprint (for incremental dedup)."""
-    from whoosh.query import Term
+    import numpy as np
 
+    from .columns import doc_table
+
+    table = doc_table(searcher)
+    codes, values = table.codes("phash")
+    code_of = {v: c for c, v in enumerate(values) if c}
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(values) + 1))
+    article_codes, article_values = table.codes("article_id")
+    dup_codes, dup_values = table.codes("dup")
     cache: dict[str, tuple[str, frozenset[str]]] = {}
-    article_ids = searcher.reader().column_reader("article_id")
-    dups = searcher.reader().column_reader("dup")
 
     def lookup(fingerprint: str) -> Iterator[tuple[str, str, frozenset[str]]]:
-        for docnum in searcher.docs_for_query(Term("phash", fingerprint)):
-            aid = article_ids[docnum]
+        code = code_of.get(fingerprint)
+        if code is None:
+            return
+        for docnum in order[starts[code]:starts[code + 1]].tolist():
+            if not table.live[docnum]:
+                continue
+            aid = article_values[article_codes[docnum]]
             if aid in skip:
                 continue
             if aid not in cache:
@@ -184,7 +198,8 @@ def _existing_clusters(
                     Paragraph(aid, f["paragraph_no"], f["kind"], f.get("text", ""))
                     for f in searcher.documents(article_id=aid)
                 ]
-                cache[aid] = (dups[docnum] or aid, duplicates.article_fingerprints(paragraphs))
+                cache[aid] = (dup_values[dup_codes[docnum]] or aid,
+                              duplicates.article_fingerprints(paragraphs))
             label, fps = cache[aid]
             yield aid, label, fps
 
@@ -203,13 +218,34 @@ def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
     return ix.writer(limitmb=config.writer_limitmb, compound=False)
 
 
-def _add(writer: IndexWriter, articles: Iterable[Article], labels: dict[str, str]) -> int:
-    n = 0
+def _documents(articles: Iterable[Article], labels: dict[str, str],
+               added_words: set[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The articles' paragraph documents, then one vocabulary document.
+
+    The vocabulary counts, for each word, the paragraphs holding it: what
+    did-you-mean and prefix expansion rank by (see :class:`~indexer.analysis.CountsTokenizer`).
+    """
+    vocabulary: Counter[str] = Counter()
     for article in articles:
         for doc in paragraph_documents(article, labels.get(article.id)):
-            writer.add_document(**doc)
-            n += 1
-    return n
+            yield doc
+            if doc.get("text"):
+                vocabulary.update(set(words(doc["text"])))
+    if vocabulary:
+        yield {"kind": VOCABULARY, "spell": encode_counts(vocabulary)}
+    if added_words is not None:
+        added_words.update(vocabulary)
+
+
+def _split(articles: list[Article], parts: int) -> list[list[Article]]:
+    """Contiguous runs of articles with about the same number of paragraphs each."""
+    total = sum(len(a.paragraphs) for a in articles) or 1
+    out: list[list[Article]] = [[] for _ in range(parts)]
+    done = 0
+    for article in articles:
+        out[min(parts - 1, done * parts // total)].append(article)
+        done += len(article.paragraphs)
+    return [part for part in out if part]
 
 
 def reindex(
@@ -341,18 +377,6 @@ def save_stems(index_dir: Path, stemmer: str, ix: FileIndex | None = None,
         log.warning("could not write the stem table %s: %s", path, exc)
 
 
-def _spell_words(articles: Iterable[Article]) -> set[str]:
-    """The unstemmed words the ``spell`` field gets from ``articles``."""
-    analyzer = spelling_analyzer()
-    return {
-        t.text
-        for article in articles
-        for doc in paragraph_documents(article)
-        if doc.get("spell")
-        for t in analyzer(doc["spell"])
-    }
-
-
 def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
     """Run ``work`` and commit; on any failure cancel, so the live index stays as it was."""
     try:
@@ -364,11 +388,15 @@ def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **com
         except Exception:  # a writer that failed mid-way may not cancel cleanly
             pass
         if isinstance(exc, OSError):
-            raise BylineError(
-                f"could not write the index in {index_dir}: {exc.strerror or exc}; "
-                "the previous index is unchanged. Free some disk space and run reindex again"
-            ) from None
+            raise _write_failed(index_dir, exc) from None
         raise
+
+
+def _write_failed(index_dir: Path, exc: OSError) -> BylineError:
+    return BylineError(
+        f"could not write the index in {index_dir}: {exc.strerror or exc}; "
+        "the previous index is unchanged. Free some disk space and run reindex again"
+    )
 
 
 def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[str, int]:
@@ -381,10 +409,16 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     files: dict[str, FileEntry] = {}
     articles = list(_source_articles(config, scan, progress, files_out=files))
     load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
-    writer = _writer(ix, config, len(articles))
+    procs = config.writer_procs or min(os.cpu_count() or 1, 4)
+    if len(articles) < PARALLEL_MIN_ARTICLES:
+        procs = 1
     try:
         labels = duplicates.labels_for(articles)
-        _write(writer, index_dir, lambda: _add(writer, articles, labels))
+        parts = [partial(_documents, part, labels) for part in _split(articles, procs)]
+        try:
+            segment_writer.write_index(ix, parts)
+        except OSError as exc:
+            raise _write_failed(index_dir, exc) from None
     except BaseException:
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
@@ -434,14 +468,17 @@ def _incremental(
         )
     writer = _writer(ix, config, len(changed))
 
+    added_words: set[str] = set()
+
     def work() -> None:
         for aid in removed:
             writer.delete_by_term("article_id", aid)
         for article in updated:
             writer.delete_by_term("article_id", article.id)
-        _add(writer, changed, labels)
+        for doc in _documents(changed, labels, added_words):
+            writer.add_document(**doc)
 
     _write(writer, config.index_dir, work)
     storage.write_manifest(config.index_dir, name, files)
-    save_stems(config.index_dir, config.stemmer, words=_spell_words(changed))
+    save_stems(config.index_dir, config.stemmer, words=added_words)
     return counts

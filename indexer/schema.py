@@ -3,18 +3,27 @@
 Article metadata (date, source, section, places, topics, tags, author) is
 copied onto every searchable paragraph so filters and facets need no join;
 ``dup`` labels near-duplicate article clusters and ``phash`` fingerprints the
-paragraph text (see duplicates.py). Paragraph 1 (the headline) also carries the article's metadata and content
+paragraph text (see duplicates.py) as a column only (no postings: it is read
+per document, never searched). Paragraph 1 (the headline) also carries the article's metadata and content
 hash in ``article``, so incremental reindexing and the article view need no
 side files. Boilerplate paragraphs are stored for display but index nothing.
+
+Each indexing run also adds one document of kind ``vocabulary`` whose
+``spell`` field counts every word it indexed (see
+:class:`~indexer.analysis.CountsTokenizer`); it has no article and matches no
+search.
 """
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import news_analyzer, spelling_analyzer
+from .analysis import news_analyzer, spelling_analyzer, vocabulary_analyzer
 
 SEARCH_FIELDS = ("title", "text")
+#: The ``kind`` of the per-run vocabulary document.
+VOCABULARY = "vocabulary"
 
 
 def build_schema(stemmer: str = "snowball") -> Schema:
@@ -27,7 +36,7 @@ def build_schema(stemmer: str = "snowball") -> Schema:
         heading=STORED(),
         title=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
         text=TEXT(analyzer=analyzer, stored=True, multitoken_query="phrase"),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        spell=TEXT(analyzer=vocabulary_analyzer(), phrase=False),
         date=ID(stored=True, sortable=True),
         source=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
         section=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
@@ -36,7 +45,7 @@ def build_schema(stemmer: str = "snowball") -> Schema:
         tag=KEYWORD(lowercase=True, commas=True),
         author=TEXT(analyzer=spelling_analyzer(), phrase=False),
         dup=ID(sortable=True),
-        phash=ID(sortable=True),
+        phash=COLUMN(VarBytesColumn()),
         article=STORED(),
     )
 

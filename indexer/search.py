@@ -150,7 +150,7 @@ def _expand(
                 words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
                 if len(words) >= config.max_expansions * 50:
                     break
-        words.sort(key=lambda w: -reader.doc_frequency("spell", w))
+        words.sort(key=lambda w: -reader.frequency("spell", w))
         stems = sorted({stem(normalize_token(w), config.stemmer) for w in words[: config.max_expansions]})
         if not stems:
             return wq.NullQuery
@@ -264,7 +264,7 @@ def correct_word(searcher: Searcher, word: str) -> str | None:
         # prefix=1: first-letter typos are rare, and it makes the scan ~20x cheaper
         found = [w for w in reader.terms_within("spell", word, maxdist, prefix=1) if w != word]
         if found:
-            return max(found, key=lambda w: (reader.doc_frequency("spell", w), w))
+            return max(found, key=lambda w: (reader.frequency("spell", w), w))
     return None
 
 
@@ -280,7 +280,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         pos = m.end()
         lower = word.lower()
         fixed = None
-        if word not in ("AND", "OR", "NOT") and not reader.doc_frequency("spell", lower):
+        if word not in ("AND", "OR", "NOT") and not reader.frequency("spell", lower):
             fixed = correct_word(searcher, lower)
         out.append(fixed or word)
         changed = changed or fixed is not None

@@ -118,8 +118,11 @@ def count(searcher: Any) -> tuple[int, int]:
     """
     from whoosh.query import Term
 
+    from .schema import VOCABULARY
+
     articles = sum(1 for _ in searcher.docs_for_query(Term("kind", "headline")))
-    return articles, searcher.doc_count()
+    vocabulary = sum(1 for _ in searcher.docs_for_query(Term("kind", VOCABULARY)))
+    return articles, searcher.doc_count() - vocabulary
 
 
 def publish(index_dir: Path, name: str) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cProfile of one full reindex (single process, so the profiler sees the work) and of queries.
 
-    python bench/profile.py [--corpus both] [--fraction 0.1] [--queries 200] [--top 30]
+    python bench/hotspots.py [--corpus both] [--fraction 0.1] [--queries 200] [--top 30]
 
 Prints the top functions by cumulative and by own time for each phase.
 """

@@ -1,0 +1,178 @@
+"""Write whole Whoosh segments from memory, for full rebuilds.
+
+Whoosh's ``SegmentWriter`` sends every posting through a pool of tuples that
+it sorts (spilling to temporary files) and then through a per-posting writer
+that looks each document's field length up again. A full rebuild knows all its
+documents up front and numbers them in order, so here each term's postings are
+gathered in document order as they are analysed, and written a block at a time
+through Whoosh's own codec objects: the files are the ones Whoosh would write
+(a test compares every posting, length, column and stored field), so searching,
+incremental updates and merges use them as any other segment.
+
+The documents are split between worker processes (``fork``: they inherit the
+parsed articles instead of receiving them pickled), each writing one segment.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import traceback
+from array import array
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from whoosh.codec import default_codec
+from whoosh.index import TOC, FileIndex
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+Docs = Iterable[dict[str, Any]]
+
+
+def write_segment(ix: FileIndex, docs: Docs) -> Any:
+    """Write ``docs`` as one new segment of ``ix`` (not yet listed in its TOC); returns it."""
+    schema = ix.schema
+    storage = ix.storage
+    codec = default_codec()
+    segment = codec.new_segment(storage, ix.indexname)
+    perdoc = codec.per_document_writer(storage, segment)
+    postings: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
+    lengths: dict[str, dict[int, int]] = {}
+    last_value: dict[str, tuple[Any, list[tuple[bytes, int, float, bytes]]]] = {}
+    docnum = 0
+    for doc in docs:
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(name for name in doc if not name.startswith("_")):
+            value = doc[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                cached = last_value.get(fieldname)
+                if cached is not None and cached[0] == value:
+                    items = cached[1]  # the title, repeated on every paragraph of an article
+                else:
+                    items = list(field.index(value))
+                    last_value[fieldname] = (value, items)
+                per_term = postings.setdefault(fieldname, {})
+                for tbytes, freq, weight, vbytes in items:
+                    if field.scorable:
+                        length += freq
+                    entry = per_term.get(tbytes)
+                    if entry is None:
+                        entry = per_term[tbytes] = (array("I"), array("f"), [])
+                    entry[0].append(docnum)
+                    entry[1].append(weight)
+                    entry[2].append(vbytes)
+                if length:
+                    # what Whoosh's writer reads back from the byte-coded length column
+                    lengths.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+            stored = doc.get(f"_stored_{fieldname}", value)
+            perdoc.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdoc.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdoc.finish_doc()
+        docnum += 1
+    perdoc.close()
+    _write_postings(codec, storage, segment, schema, postings, lengths)
+    segment.set_doc_count(docnum)
+    return segment
+
+
+def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
+                    postings: dict[str, dict[bytes, tuple[array, array, list[bytes]]]],
+                    lengths: dict[str, dict[int, int]]) -> None:
+    """Terms in order, each posting list in blocks, through Whoosh's own field writer."""
+    fw = codec.field_writer(storage, segment)
+    try:
+        for fieldname in sorted(postings):
+            fw.start_field(fieldname, schema[fieldname])
+            pw = fw._postwriter
+            limit = pw._blocklimit
+            field_lengths = lengths.get(fieldname)
+            per_term = postings[fieldname]
+            for btext in sorted(per_term):
+                ids, weights, values = per_term[btext]
+                fw.start_term(btext)
+                n = len(ids)
+                for start in range(0, n, limit):
+                    end = min(start + limit, n)
+                    block_ids = ids[start:end]
+                    block_weights = weights[start:end]
+                    pw._ids = block_ids
+                    pw._weights = block_weights
+                    pw._values = [v for v in values[start:end] if v]
+                    pw._maxweight = max(0, max(block_weights))
+                    if field_lengths:
+                        found = [field_lengths.get(d, 0) for d in block_ids]
+                        pw._minlength = min((x for x in found if x), default=None)
+                        pw._maxlength = max(found)
+                    else:
+                        pw._minlength, pw._maxlength = None, 0
+                    if end < n:
+                        pw._write_block()
+                fw.finish_term()  # writes the last block, marked as last
+            fw.finish_field()
+    finally:
+        fw.close()
+
+
+def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
+    """Write each part's documents as a segment, in parallel, then publish them in one TOC.
+
+    ``ix`` must be a fresh, empty index nobody else writes to (a full rebuild's
+    new generation). Nothing is visible until the TOC is written.
+    """
+    if len(parts) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        segments = _in_children(ix, parts)
+    else:
+        segments = [write_segment(ix, part()) for part in parts]
+    segments = [s for s in segments if s.doc_count_all()]
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+
+
+def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for part in parts:
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(ix, part, writer), daemon=True)
+        proc.start()
+        writer.close()
+        children.append((proc, reader))
+    segments: list[Any] = []
+    failure: BaseException | None = None
+    for proc, reader in children:
+        try:
+            status, payload = pickle.loads(reader.recv_bytes())
+        except EOFError:
+            status, payload = "error", OSError(f"an indexing process died (exit code {proc.exitcode})")
+        finally:
+            reader.close()
+        proc.join()
+        if status == "ok":
+            segments.append(payload)
+        elif failure is None:
+            failure = payload
+    if failure is not None:
+        raise failure
+    return segments
+
+
+def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any) -> None:
+    try:
+        result: tuple[str, Any] = ("ok", write_segment(ix, part()))
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            pickle.dumps(exc)
+            result = ("error", exc)
+        except Exception:
+            result = ("error", RuntimeError(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+    try:
+        conn.send_bytes(pickle.dumps(result))
+    finally:
+        conn.close()
+        os._exit(0)
