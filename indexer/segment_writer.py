@@ -27,6 +27,8 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .analysis import STEM_CACHE, load_stem_table
+
 Docs = Iterable[dict[str, Any]]
 
 
@@ -40,6 +42,7 @@ def write_segment(ix: FileIndex, docs: Docs) -> Any:
     postings: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
     lengths: dict[str, dict[int, int]] = {}
     last_value: dict[str, tuple[Any, list[tuple[bytes, int, float, bytes]]]] = {}
+    fast = _fast_fields(schema)
     docnum = 0
     for doc in docs:
         perdoc.start_doc(docnum)
@@ -54,7 +57,10 @@ def write_segment(ix: FileIndex, docs: Docs) -> Any:
                 if cached is not None and cached[0] == value:
                     items = cached[1]  # the title, repeated on every paragraph of an article
                 else:
-                    items = list(field.index(value))
+                    if fieldname in fast and isinstance(value, str):
+                        items = fast[fieldname](value)
+                    else:
+                        items = list(field.index(value))
                     last_value[fieldname] = (value, items)
                 per_term = postings.setdefault(fieldname, {})
                 for tbytes, freq, weight, vbytes in items:
@@ -80,6 +86,29 @@ def write_segment(ix: FileIndex, docs: Docs) -> Any:
     _write_postings(codec, storage, segment, schema, postings, lengths)
     segment.set_doc_count(docnum)
     return segment
+
+
+def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, int, float, bytes]]]]:
+    """Fields analysed by the news analyzer into positions: indexed without Token objects."""
+    from whoosh.formats import Positions
+
+    from .analysis import news_analyzer, term_positions
+    from .schema import schema_stemmer
+
+    stemmer = schema_stemmer(schema)
+    out = {}
+    for name in schema.names():
+        field = schema[name]
+        if type(field.format) is Positions and field.analyzer == news_analyzer(stemmer):
+            fmt = field.format
+
+            def items(value: str, fmt: Any = fmt) -> list[tuple[bytes, int, float, bytes]]:
+                boost = fmt.field_boost
+                return [(term.encode("utf-8"), len(poses), float(len(poses)) * boost, fmt.encode(poses))
+                        for term, poses in term_positions(value, stemmer).items()]
+
+            out[name] = items
+    return out
 
 
 def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
@@ -124,7 +153,8 @@ def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
     """Write each part's documents as a segment, in parallel, then publish them in one TOC.
 
     ``ix`` must be a fresh, empty index nobody else writes to (a full rebuild's
-    new generation). Nothing is visible until the TOC is written.
+    new generation). Nothing is visible until the TOC is written. Words the
+    workers stemmed join this process's stem cache (the stem table needs them).
     """
     if len(parts) > 1 and "fork" in multiprocessing.get_all_start_methods():
         segments = _in_children(ix, parts)
@@ -154,7 +184,10 @@ def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
             reader.close()
         proc.join()
         if status == "ok":
-            segments.append(payload)
+            segment, stems = payload
+            segments.append(segment)
+            for stemmer, table in stems.items():
+                load_stem_table(stemmer, table)
         elif failure is None:
             failure = payload
     if failure is not None:
@@ -163,8 +196,12 @@ def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
 
 
 def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any) -> None:
+    known = {name: set(cache) for name, cache in STEM_CACHE.items()}
     try:
-        result: tuple[str, Any] = ("ok", write_segment(ix, part()))
+        segment = write_segment(ix, part())
+        stems = {name: {w: s for w, s in cache.items() if w not in known[name]}
+                 for name, cache in STEM_CACHE.items()}
+        result: tuple[str, Any] = ("ok", (segment, stems))
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             pickle.dumps(exc)

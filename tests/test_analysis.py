@@ -60,3 +60,22 @@ def test_analyzer_pickles_for_the_whoosh_schema() -> None:
 def test_unknown_stemmer_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="stemmer must be one of"):
         IndexConfig(stemmer="lancaster")
+
+
+def test_term_positions_is_the_analyzer_unrolled() -> None:
+    """Bulk indexing's fast path must index exactly what the analyzer chain yields."""
+    from indexer.analysis import news_analyzer, term_positions
+
+    from .conftest import SEEDS
+
+    texts = [p for f in SEEDS.iterdir() for p in f.read_text(encoding="utf-8").split("\n\n")]
+    texts += ["U.S. and U.K. talks, 2,298 barrels at $3.5; Kazakhstan's don't e.g. the THE",
+              "", "the of and", "Nur-Sultan  Nur-Sultan nur sultan"]
+    for stemmer in ("snowball", "porter", "none"):
+        for text in texts:
+            expected: dict[str, list[int]] = {}
+            for t in news_analyzer(stemmer)(text, positions=True):
+                expected.setdefault(t.text, []).append(t.pos)
+            got = term_positions(text, stemmer)
+            assert got == expected
+            assert list(got) == list(expected)  # first-occurrence order, as Whoosh writes it

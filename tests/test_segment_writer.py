@@ -50,6 +50,7 @@ def test_segment_files_are_byte_identical_to_whooshs(tmp_path: Path) -> None:
     labels = duplicates.labels_for(articles)
     docs = list(build._documents(articles, labels))
     assert len(docs) > 600
+    assert set(segment_writer._fast_fields(build_schema())) == {"title", "text"}  # covered too
 
     (tmp_path / "ours").mkdir()
     ours = FileIndex.create(FileStorage(str(tmp_path / "ours")), build_schema(), "x")
