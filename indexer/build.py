@@ -8,14 +8,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
-from whoosh.writing import IndexWriter
+from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from . import duplicates, segment_writer, storage
 from .analysis import encode_counts, load_stem_table, stem_table, words
@@ -55,11 +55,13 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
             "heading": p.heading,
         }
         if p.searchable:
-            doc.update(title=article.title, text=p.text, phash=paragraph_key(p.text).encode("ascii"))
+            doc.update(title=article.title, text=p.text,
+                       phash=paragraph_key(p.text).encode("ascii"))
             doc.update(meta)
         else:  # kept for the article view, invisible to search
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
         if p.no == 1:
+            doc["hash"] = article.content_hash.encode("ascii")
             doc["article"] = {
                 "title": article.title,
                 "path": article.path,
@@ -92,6 +94,8 @@ def _source_articles(
 ) -> Iterator[Article]:
     """Articles from the source folder, duplicates of an earlier id skipped with a reason.
 
+    Paragraphs are not split yet (:func:`_with_paragraphs`): an incremental
+    run splits only the articles whose content hash changed.
     ``unchanged(relpath, stat)`` may vouch that a file is as it was at the
     last reindex (returning its article ids): such a file is not read, and
     its ids go to ``reused``. ``files_out`` receives the manifest of this run.
@@ -128,11 +132,15 @@ def _source_articles(
                     continue
                 seen[article.id] = article.path
                 kept.append((article.id, article.content_hash))
-                yield replace(article, paragraphs=split_paragraphs(article))
+                yield article
             if files_out is not None and st is not None and kept:
                 files_out[rel] = _file_entry(st, kept)
         if progress is not None:
             progress(n, len(files))
+
+
+def _with_paragraphs(article: Article) -> Article:
+    return article if article.paragraphs else replace(article, paragraphs=split_paragraphs(article))
 
 
 def _file_entry(st: os.stat_result, articles: list[tuple[str, str]]) -> FileEntry:
@@ -159,11 +167,18 @@ def _unchanged_files(previous: dict[str, FileEntry], known: dict[str, str]) -> U
 
 
 def _existing_hashes(ix: FileIndex) -> dict[str, str]:
+    """article id -> content hash for every live article, from the ``hash`` column."""
+    import numpy as np
+
+    from .columns import doc_table
+
     with ix.searcher() as s:
-        return {
-            fields["article_id"]: fields.get("article", {}).get("hash", "")
-            for fields in s.documents(kind="headline")
-        }
+        table = doc_table(s)
+        hashes, hash_values = table.codes("hash")
+        ids, id_values = table.codes("article_id")
+        docs = np.flatnonzero((hashes != 0) & table.live)
+        return {id_values[i]: hash_values[h]
+                for i, h in zip(ids[docs].tolist(), hashes[docs].tolist())}
 
 
 def _existing_clusters(
@@ -204,18 +219,6 @@ def _existing_clusters(
             yield aid, label, fps
 
     return lookup
-
-
-def _writer(ix: FileIndex, config: IndexConfig, articles: int) -> IndexWriter:
-    procs = config.writer_procs or min(os.cpu_count() or 1, 4)
-    if procs > 1 and articles >= PARALLEL_MIN_ARTICLES:
-        return ix.writer(procs=procs, multisegment=True, limitmb=config.writer_limitmb,
-                         compound=False)
-    # compound=False: Whoosh reads a compound segment file by copying each part
-    # into a private buffer for every searcher it opens, so a web server with
-    # 8 threads held 8 copies of the index (2.9 GB RSS on the full benchmark
-    # corpus); separate files are read in place.
-    return ix.writer(limitmb=config.writer_limitmb, compound=False)
 
 
 def _documents(articles: Iterable[Article], labels: dict[str, str],
@@ -407,7 +410,8 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     name = storage.next_name(index_dir)
     ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
     files: dict[str, FileEntry] = {}
-    articles = list(_source_articles(config, scan, progress, files_out=files))
+    articles = [_with_paragraphs(a)
+                for a in _source_articles(config, scan, progress, files_out=files)]
     load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
     procs = config.writer_procs or min(os.cpu_count() or 1, 4)
     if len(articles) < PARALLEL_MIN_ARTICLES:
@@ -431,7 +435,9 @@ def _incremental(
     ix: FileIndex, config: IndexConfig, scan: Scan, progress: Progress | None
 ) -> dict[str, int]:
     known = _existing_hashes(ix)
+    scan.known = known
     name = storage.current_name(config.index_dir)
+    load_stems(config.index_dir, config.stemmer)  # words the index knows need no NLTK
     previous = storage.read_manifest(config.index_dir, name)
     files: dict[str, FileEntry] = {}
     reused: set[str] = set()
@@ -444,9 +450,9 @@ def _incremental(
         seen.add(article.id)
         old = known.get(article.id)
         if old is None:
-            added.append(article)
+            added.append(_with_paragraphs(article))
         elif old != article.content_hash:
-            updated.append(article)
+            updated.append(_with_paragraphs(article))
     seen |= reused
     for entry in files.values():  # vouched-for files keep their recorded hashes
         entry[3] = [[aid, h or known.get(aid, "")] for aid, h in entry[3]]
@@ -466,19 +472,24 @@ def _incremental(
             {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed},
             _existing_clusters(s, skip={a.id for a in updated} | set(removed)),
         )
-    writer = _writer(ix, config, len(changed))
-
+    # Whoosh's writer records the deletions and merges small segments; the
+    # new paragraphs go in as one bulk-written segment added to the same commit.
+    # compound=False: see segment_writer's docstring (separate files are read in place).
+    writer = ix.writer(limitmb=config.writer_limitmb, compound=False)
     added_words: set[str] = set()
+    new: list[Any] = []
 
     def work() -> None:
         for aid in removed:
             writer.delete_by_term("article_id", aid)
         for article in updated:
             writer.delete_by_term("article_id", article.id)
-        for doc in _documents(changed, labels, added_words):
-            writer.add_document(**doc)
+        new.append(segment_writer.write_segment(ix, _documents(changed, labels, added_words)))
 
-    _write(writer, config.index_dir, work)
+    def merge(w: IndexWriter, segments: list[Any]) -> list[Any]:
+        return [*MERGE_SMALL(w, segments), *new]
+
+    _write(writer, config.index_dir, work, mergetype=merge)
     storage.write_manifest(config.index_dir, name, files)
     save_stems(config.index_dir, config.stemmer, words=added_words)
     return counts

@@ -166,7 +166,8 @@ class Evaluator:
             return Matches.empty()
         if type(q) is wq.Term:
             return self._term(q)
-        if type(q) in (wq.Or, wq.And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
+        plain = not getattr(q, "minmatch", 0) and not getattr(q, "scale", None)
+        if type(q) in (wq.Or, wq.And) and plain:
             subs = [self._eval(s) for s in q.subqueries]
             return self._combine(subs, need_all=type(q) is wq.And, boost=q.boost)
         if type(q) is wq.AndNot:

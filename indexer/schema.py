@@ -4,9 +4,10 @@ Article metadata (date, source, section, places, topics, tags, author) is
 copied onto every searchable paragraph so filters and facets need no join;
 ``dup`` labels near-duplicate article clusters and ``phash`` fingerprints the
 paragraph text (see duplicates.py) as a column only (no postings: it is read
-per document, never searched). Paragraph 1 (the headline) also carries the article's metadata and content
-hash in ``article``, so incremental reindexing and the article view need no
-side files. Boilerplate paragraphs are stored for display but index nothing.
+per document, never searched). Paragraph 1 (the headline) also carries the
+article's metadata in ``article`` and its content hash in the ``hash`` column,
+so incremental reindexing and the article view need no side files.
+Boilerplate paragraphs are stored for display but index nothing.
 
 Each indexing run also adds one document of kind ``vocabulary`` whose
 ``spell`` field counts every word it indexed (see
@@ -46,6 +47,7 @@ def build_schema(stemmer: str = "snowball") -> Schema:
         author=TEXT(analyzer=spelling_analyzer(), phrase=False),
         dup=ID(sortable=True),
         phash=COLUMN(VarBytesColumn()),
+        hash=COLUMN(VarBytesColumn()),
         article=STORED(),
     )
 

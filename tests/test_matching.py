@@ -1,4 +1,4 @@
-"""indexer.matching must score exactly as Whoosh's own matchers do, on a real multi-segment index."""
+"""indexer.matching scores exactly as Whoosh's own matchers do, on a real multi-segment index."""
 
 from __future__ import annotations
 
