@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -228,6 +229,13 @@ def stats(as_json: bool, source: Path | None, index: Path | None) -> None:
     print_stats(_engine(_config(source, index)).stats(), as_json)
 
 
+def _warm(engine: SearchEngine) -> None:
+    try:
+        engine.warm()
+    except BylineError:  # no index yet: the pages say how to make one
+        pass
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 exposes the server to your network).")
@@ -257,6 +265,8 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
         except IndexLocked as exc:
             click.echo(f"note: {exc}; serving the index as it is", err=True)
     app = create_app({"BYLINE_ENGINE": engine})
+    # Posting lists are read into memory while the first requests are served.
+    threading.Thread(target=_warm, args=(engine,), name="byline-warm", daemon=True).start()
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="byline")
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ function (no lambdas), and the stemmer is chosen by name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -231,19 +231,17 @@ def news_analyzer(stemmer: str = "snowball") -> Composable:
     return chain
 
 
-def term_positions(value: str, stemmer: str = "snowball") -> dict[str, list[int]]:
-    """Each index term of ``value`` with its positions, in first-occurrence order.
+def _index_tokens(value: str, stemmer: str) -> Iterator[tuple[str, int, int]]:
+    """(index term, start, end) of every word that is not a stop word, in order.
 
     Exactly what :func:`news_analyzer` yields (a test holds them equal), in one
-    loop without a Token object per word: bulk indexing spends most of its
-    analysis time in that machinery.
+    loop without a Token object per word: bulk indexing and snippets spend
+    most of their analysis time in that machinery.
     """
     stops = STOPWORDS
     cache = STEM_CACHE.get(stemmer)
     fn = STEM_FUNCTIONS[stemmer]
-    out: dict[str, list[int]] = {}
-    pos = 0
-    for _, norm, _, _ in _scan(value):
+    for _, norm, start, end in _scan(value):
         if not norm or norm in stops:
             continue
         if cache is not None:
@@ -252,13 +250,24 @@ def term_positions(value: str, stemmer: str = "snowball") -> dict[str, list[int]
                 term = fn(norm)
         else:
             term = norm
+        yield term, start, end
+
+
+def term_positions(value: str, stemmer: str = "snowball") -> dict[str, list[int]]:
+    """Each index term of ``value`` with its positions, in first-occurrence order."""
+    out: dict[str, list[int]] = {}
+    for pos, (term, _, _) in enumerate(_index_tokens(value, stemmer)):
         found = out.get(term)
         if found is None:
             out[term] = [pos]
         else:
             found.append(pos)
-        pos += 1
     return out
+
+
+def term_spans(value: str, terms: Collection[str], stemmer: str = "snowball") -> list[tuple[int, int]]:
+    """Character spans of the words of ``value`` whose index term is in ``terms``."""
+    return [(start, end) for term, start, end in _index_tokens(value, stemmer) if term in terms]
 
 
 def spelling_analyzer() -> Composable:

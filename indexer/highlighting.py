@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from html import escape
 
-from .analysis import news_analyzer
+from .analysis import term_spans
 
 ELLIPSIS = "\u2026"
 
@@ -17,12 +17,7 @@ ELLIPSIS = "\u2026"
 def _matches(text: str, terms: Collection[str], stemmer: str) -> list[tuple[int, int]]:
     if not terms or not text:
         return []
-    analyzer = news_analyzer(stemmer)
-    return [
-        (t.startchar, t.endchar)
-        for t in analyzer(text, chars=True, removestops=True)
-        if t.text in terms
-    ]
+    return term_spans(text, terms, stemmer)
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

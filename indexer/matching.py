@@ -43,14 +43,19 @@ class Matches:
         return len(self.ids)
 
 
-def _block_postings(m: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(segment docnums, term weights) of a W3LeafMatcher, decoded a block at a time."""
+def _block_postings(m: Any, values: list[bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(segment docnums, term weights) of a W3LeafMatcher, decoded a block at a time.
+
+    ``values``, when given, receives each posting's encoded value (positions).
+    """
     id_parts: list[np.ndarray] = []
     weight_parts: list[Any] = []
     while m.is_active():
         if m._data is None:
             m._read_data()
         deltas, weights = m._data[0], m._data[1]
+        if values is not None:
+            values.extend(m._data[2])
         id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # first delta is absolute
         n = m._blocklength
         if weights is None:
@@ -76,18 +81,18 @@ class _PostingsCache:
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.used = 0
-        self._items: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[np.ndarray, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, ...] | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[Any, ...], value: tuple[np.ndarray, np.ndarray]) -> None:
-        size = value[0].nbytes + value[1].nbytes
+    def put(self, key: tuple[Any, ...], value: tuple[np.ndarray, ...]) -> None:
+        size = sum(a.nbytes for a in value)
         if size > self.budget // 4:
             return
         with self._lock:
@@ -96,8 +101,8 @@ class _PostingsCache:
             self._items[key] = value
             self.used += size
             while self.used > self.budget:
-                _, (ids, weights) = self._items.popitem(last=False)
-                self.used -= ids.nbytes + weights.nbytes
+                _, old = self._items.popitem(last=False)
+                self.used -= sum(a.nbytes for a in old)
 
 
 #: 64 MB holds the posting lists of the ~2,000 most used words of a 150,000-paragraph archive.
@@ -112,7 +117,74 @@ def cached_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarra
         ids, weights = term_postings(reader, fieldname, text)
         found = (ids.astype(np.int32), weights.astype(np.float32))
         POSTINGS.put(key, found)
-    return found
+    return found  # type: ignore[return-value]
+
+
+#: A position key is ``docnum << POSITION_BITS | position`` (paragraphs are far shorter).
+POSITION_BITS = 24
+
+
+def cached_positions(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+    """Every (segment docnum, word position) of a term as sorted int64 keys, cached."""
+    key = (segment_key(reader), fieldname, text, "positions")
+    found = POSTINGS.get(key)
+    if found is None:
+        found = (_positions(reader, fieldname, text),)
+        POSTINGS.put(key, found)
+    return found[0]
+
+
+def _positions(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if (fieldname, text) not in reader:
+        return _EMPTY_IDS
+    decode = reader.schema[fieldname].format.decode_positions
+    m = reader.postings(fieldname, text)
+    m = getattr(m, "child", m)  # deletions do not matter: callers intersect with live matches
+    pairs: list[tuple[int, bytes]] = []
+    if isinstance(m, W3LeafMatcher):
+        values: list[bytes] = []
+        ids, _ = _block_postings(m, values)
+        pairs = list(zip(ids.tolist(), values))
+    else:
+        while m.is_active():
+            pairs.append((m.id(), m.value()))
+            m.next()
+    limit = 1 << POSITION_BITS
+    keys: list[int] = []
+    for docnum, value in pairs:
+        base = docnum << POSITION_BITS
+        keys.extend(base | p for p in decode(value) if p < limit)
+    return np.asarray(keys, dtype=np.int64)
+
+
+def warm(table: DocTable, fields: tuple[str, ...], min_docs: int = 16) -> int:
+    """Decode the posting lists of ``fields`` into the shared cache; returns how many.
+
+    The most frequent terms come first and the cache's budget is respected;
+    terms in fewer than ``min_docs`` documents fit one block, cheap to read when asked.
+    """
+    wanted: list[tuple[int, int, Any, str, bytes]] = []
+    for i, reader in enumerate(table._readers):
+        for fieldname in fields:
+            if fieldname not in reader.schema:
+                continue
+            for text, info in reader.iter_field(fieldname):
+                docs = info.doc_frequency()
+                if docs >= min_docs:
+                    wanted.append((docs, i, reader, fieldname, text))
+    wanted.sort(key=lambda w: -w[0])
+    room = int(POSTINGS.budget * 0.8) - POSTINGS.used
+    chosen = []
+    for item in wanted:
+        room -= item[0] * 8  # int32 docnum + float32 weight per posting
+        if room < 0:
+            break
+        chosen.append(item)
+    for _, _, reader, fieldname, text in reversed(chosen):  # most frequent last: kept longest
+        cached_postings(reader, fieldname, text)
+    return len(chosen)
 
 
 def term_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -186,6 +258,8 @@ class Evaluator:
         if type(q) is wq.ConstantScoreQuery:
             inner = self._eval(q.child)
             return Matches(inner.ids, np.full(len(inner), float(q.score)))
+        if type(q) is wq.Phrase and q.slop == 1 and q.words:
+            return self._phrase(q)
         if type(q) is wq.Every and not q.fieldname:
             ids = np.flatnonzero(self.table.live).astype(np.int64)
             return Matches(ids, np.full(len(ids), float(q.boost)))
@@ -199,11 +273,19 @@ class Evaluator:
             only = subs[0]
             return only if boost == 1.0 else Matches(only.ids, only.scores * boost)
         ids = np.concatenate([s.ids for s in subs])
+        weights = np.concatenate([s.scores for s in subs])
         size = self.table.size
-        totals = np.bincount(ids, weights=np.concatenate([s.scores for s in subs]), minlength=size)
-        counts = np.bincount(ids, minlength=size)
-        hit = np.flatnonzero(counts == len(subs) if need_all else counts)
-        scores = totals[hit]
+        if len(ids) * 16 < size:  # few postings: sort them rather than sweep every document
+            hit, where, counts = np.unique(ids, return_inverse=True, return_counts=True)
+            scores = np.bincount(where, weights=weights, minlength=len(hit))
+            if need_all:
+                keep = counts == len(subs)
+                hit, scores = hit[keep], scores[keep]
+        else:
+            totals = np.bincount(ids, weights=weights, minlength=size)
+            counts = np.bincount(ids, minlength=size)
+            hit = np.flatnonzero(counts == len(subs) if need_all else counts)
+            scores = totals[hit]
         return Matches(hit.astype(np.int64), scores * boost if boost != 1.0 else scores)
 
     def _term(self, q: wq.Term) -> Matches:
@@ -243,6 +325,39 @@ class Evaluator:
         fl = self.table.lengths(fieldname)[ids]
         scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
         return Matches(ids, scores)
+
+    def _phrase(self, q: wq.Phrase) -> Matches:
+        """Whoosh's exact phrase: the words at consecutive positions, scored as their AND.
+
+        The AND comes from the cached posting lists; positions are checked by
+        intersecting (docnum, position - i) keys of the i-th word.
+        """
+        field = self.searcher.schema[q.fieldname] if q.fieldname in self.searcher.schema else None
+        if field is None or not field.format or not field.format.supports("positions"):
+            return self._whoosh(q)  # Whoosh's own answer (or its QueryError)
+        words = [field.to_bytes(w) for w in q.words]
+        reader = self.searcher.reader()
+        if any((q.fieldname, w) not in reader for w in words):
+            return Matches.empty()
+        both = self._combine([self._term(wq.Term(q.fieldname, w)) for w in q.words],
+                             need_all=True, boost=1.0)
+        if not len(both):
+            return both
+        docs = []
+        for leaf, offset in zip(self.table._readers, self.table.offsets):
+            keys: np.ndarray | None = None
+            for i, w in enumerate(words):
+                shifted = cached_positions(leaf, q.fieldname, w) - i
+                keys = shifted if keys is None else np.intersect1d(keys, shifted, assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is not None and len(keys):
+                docs.append(np.unique(keys >> POSITION_BITS) + offset)
+        if not docs:
+            return Matches.empty()
+        keep = np.isin(both.ids, np.concatenate(docs))
+        scores = both.scores[keep]
+        return Matches(both.ids[keep], scores * q.boost if q.boost != 1.0 else scores)
 
     def _whoosh(self, q: wq.Query) -> Matches:
         """Any other query type: Whoosh's own matcher in each segment."""

@@ -105,15 +105,27 @@ def serve_app() -> Iterator[object]:
     from waitress import wasyncore
 
     running: list[tuple[object, threading.Thread]] = []
+    stopping = threading.Event()
 
     def start(application: object, threads: int = 4) -> str:
         server = waitress.create_server(application, host="127.0.0.1", port=0, threads=threads)
-        thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+
+        def run() -> None:
+            try:
+                server.run()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                # Closing the sockets below can wake select() on a closed
+                # descriptor; only an error while serving is a failure.
+                if not stopping.is_set():
+                    raise
+
+        thread = threading.Thread(target=run, name="waitress", daemon=True)
         thread.start()
         running.append((server, thread))
         return f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
 
     yield start
+    stopping.set()
     for server, thread in running:
         server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
         wasyncore.close_all(server._map)  # type: ignore[attr-defined]

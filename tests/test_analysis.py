@@ -62,9 +62,9 @@ def test_unknown_stemmer_is_a_config_error() -> None:
         IndexConfig(stemmer="lancaster")
 
 
-def test_term_positions_is_the_analyzer_unrolled() -> None:
-    """Bulk indexing's fast path must index exactly what the analyzer chain yields."""
-    from indexer.analysis import news_analyzer, term_positions
+def test_term_positions_and_spans_are_the_analyzer_unrolled() -> None:
+    """Bulk indexing and snippets must see exactly the terms the analyzer chain yields."""
+    from indexer.analysis import news_analyzer, term_positions, term_spans
 
     from .conftest import SEEDS
 
@@ -79,3 +79,7 @@ def test_term_positions_is_the_analyzer_unrolled() -> None:
             got = term_positions(text, stemmer)
             assert got == expected
             assert list(got) == list(expected)  # first-occurrence order, as Whoosh writes it
+            terms = set(list(expected)[::2])
+            spans = [(t.startchar, t.endchar)
+                     for t in news_analyzer(stemmer)(text, chars=True) if t.text in terms]
+            assert term_spans(text, terms, stemmer) == spans
