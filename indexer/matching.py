@@ -91,6 +91,11 @@ class _PostingsCache:
                 self._items.move_to_end(key)
             return found
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.used = 0
+
     def put(self, key: tuple[Any, ...], value: tuple[np.ndarray, ...]) -> None:
         size = sum(a.nbytes for a in value)
         if size > self.budget // 4:

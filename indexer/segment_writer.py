@@ -20,6 +20,7 @@ parsed articles instead of receiving them pickled), each writing one segment.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -38,15 +39,20 @@ Docs = Iterable[dict[str, Any]]
 
 
 def write_segment(ix: FileIndex, docs: Docs) -> Any:
-    """Write ``docs`` as one new segment of ``ix`` (not yet listed in its TOC); returns it."""
+    """Write ``docs`` as one new segment of ``ix`` (not yet listed in its TOC); returns it.
+
+    Postings are held compactly until written: docnums, and for positional
+    fields the positions themselves (4 bytes each), encoded only when their
+    block is written; other fields keep Whoosh's encoded value per posting.
+    """
     schema = ix.schema
     storage = ix.storage
     codec = default_codec()
     segment = codec.new_segment(storage, ix.indexname)
     perdoc = codec.per_document_writer(storage, segment)
-    postings: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
-    lengths: dict[str, dict[int, int]] = {}
-    last_value: dict[str, tuple[Any, list[tuple[bytes, int, float, bytes]]]] = {}
+    postings: dict[str, dict[bytes, tuple[array, Any, Any]]] = {}
+    lengths: dict[str, array] = {}
+    last_value: dict[str, tuple[Any, Any]] = {}
     fast = _fast_fields(schema)
     docnum = 0
     for doc in docs:
@@ -58,29 +64,39 @@ def write_segment(ix: FileIndex, docs: Docs) -> Any:
             field = schema[fieldname]
             length = 0
             if field.indexed:
+                positional = fieldname in fast and isinstance(value, str)
                 cached = last_value.get(fieldname)
                 if cached is not None and cached[0] == value:
                     items = cached[1]  # the title, repeated on every paragraph of an article
                 else:
-                    if fieldname in fast and isinstance(value, str):
-                        items = fast[fieldname](value)
-                    else:
-                        items = list(field.index(value))
+                    items = fast[fieldname](value) if positional else list(field.index(value))
                     last_value[fieldname] = (value, items)
                 per_term = postings.setdefault(fieldname, {})
-                for tbytes, freq, weight, vbytes in items:
-                    if field.scorable:
-                        length += freq
-                    entry = per_term.get(tbytes)
-                    if entry is None:
-                        entry = per_term[tbytes] = (array("I"), array("f"), [])
-                    entry[0].append(docnum)
-                    entry[1].append(weight)
-                    entry[2].append(vbytes)
+                if positional:
+                    for tbytes, poses in items:
+                        length += len(poses)
+                        entry = per_term.get(tbytes)
+                        if entry is None:
+                            entry = per_term[tbytes] = (array("I"), array("I"), array("I"))
+                        entry[0].append(docnum)
+                        entry[1].append(len(poses))
+                        entry[2].extend(poses)
+                else:
+                    for tbytes, freq, weight, vbytes in items:
+                        if field.scorable:
+                            length += freq
+                        entry = per_term.get(tbytes)
+                        if entry is None:
+                            entry = per_term[tbytes] = (array("I"), array("f"), [])
+                        entry[0].append(docnum)
+                        entry[1].append(weight)
+                        entry[2].append(vbytes)
                 if length:
                     # what Whoosh's writer reads back from the byte-coded length column
-                    coded = byte_to_length(length_to_byte(length))
-                    lengths.setdefault(fieldname, {})[docnum] = coded
+                    column_lengths = lengths.setdefault(fieldname, array("I"))
+                    if len(column_lengths) <= docnum:
+                        column_lengths.extend(bytes(4 * (docnum + 1 - len(column_lengths))))
+                    column_lengths[docnum] = byte_to_length(length_to_byte(length))
             stored = doc.get(f"_stored_{fieldname}", value)
             perdoc.add_field(fieldname, field, stored if field.stored else None, length)
             column = field.column_type
@@ -89,13 +105,13 @@ def write_segment(ix: FileIndex, docs: Docs) -> Any:
         perdoc.finish_doc()
         docnum += 1
     perdoc.close()
-    _write_postings(codec, storage, segment, schema, postings, lengths)
+    _write_postings(codec, storage, segment, schema, postings, lengths, set(fast))
     segment.set_doc_count(docnum)
     return segment
 
 
-def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, int, float, bytes]]]]:
-    """Fields analysed by the news analyzer into positions: indexed without Token objects."""
+def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, list[int]]]]]:
+    """Fields the news analyzer cuts into positions: analysed without Token objects."""
     from whoosh.formats import Positions
 
     from .analysis import news_analyzer, term_positions
@@ -106,12 +122,9 @@ def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, int
     for name in schema.names():
         field = schema[name]
         if type(field.format) is Positions and field.analyzer == news_analyzer(stemmer):
-            fmt = field.format
 
-            def items(value: str, fmt: Any = fmt) -> list[tuple[bytes, int, float, bytes]]:
-                boost = fmt.field_boost
-                return [(term.encode("utf-8"), len(poses), float(len(poses)) * boost,
-                         fmt.encode(poses))
+            def items(value: str) -> list[tuple[bytes, list[int]]]:
+                return [(term.encode("utf-8"), poses)
                         for term, poses in term_positions(value, stemmer).items()]
 
             out[name] = items
@@ -119,31 +132,45 @@ def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, int
 
 
 def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
-                    postings: dict[str, dict[bytes, tuple[array, array, list[bytes]]]],
-                    lengths: dict[str, dict[int, int]]) -> None:
+                    postings: dict[str, dict[bytes, tuple[array, Any, Any]]],
+                    lengths: dict[str, array], positional: set[str]) -> None:
     """Terms in order, each posting list in blocks, through Whoosh's own field writer."""
     fw = codec.field_writer(storage, segment)
     try:
         for fieldname in sorted(postings):
-            fw.start_field(fieldname, schema[fieldname])
+            field = schema[fieldname]
+            fw.start_field(fieldname, field)
             pw = fw._postwriter
             limit = pw._blocklimit
+            encode = getattr(field.format, "encode", None)
+            boost = field.format.field_boost
             field_lengths = lengths.get(fieldname)
+            known = len(field_lengths) if field_lengths else 0
             per_term = postings[fieldname]
             for btext in sorted(per_term):
-                ids, weights, values = per_term[btext]
+                ids, second, third = per_term[btext]
                 fw.start_term(btext)
                 n = len(ids)
+                at = 0  # into the flat positions of a positional term
                 for start in range(0, n, limit):
                     end = min(start + limit, n)
                     block_ids = ids[start:end]
-                    block_weights = weights[start:end]
+                    if fieldname in positional:
+                        counts = second[start:end]
+                        block_weights = array("f", [c * boost for c in counts])
+                        values = []
+                        for c in counts:
+                            values.append(encode(third[at:at + c]))
+                            at += c
+                    else:
+                        block_weights = second[start:end]
+                        values = [v for v in third[start:end] if v]
                     pw._ids = block_ids
                     pw._weights = block_weights
-                    pw._values = [v for v in values[start:end] if v]
+                    pw._values = values
                     pw._maxweight = max(0, max(block_weights))
                     if field_lengths:
-                        found = [field_lengths.get(d, 0) for d in block_ids]
+                        found = [field_lengths[d] if d < known else 0 for d in block_ids]
                         pw._minlength = min((x for x in found if x), default=None)
                         pw._maxlength = max(found)
                     else:
@@ -174,12 +201,18 @@ def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
 def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
     ctx = multiprocessing.get_context("fork")
     children = []
-    for part in parts:
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(ix, part, writer), daemon=True)
-        proc.start()
-        writer.close()
-        children.append((proc, reader))
+    # Frozen objects are never visited by the collector, so the children do
+    # not copy the parent's pages (the parsed articles) just by collecting.
+    gc.freeze()
+    try:
+        for part in parts:
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(ix, part, writer), daemon=True)
+            proc.start()
+            writer.close()
+            children.append((proc, reader))
+    finally:
+        gc.unfreeze()
     segments: list[Any] = []
     failure: BaseException | None = None
     for proc, reader in children:
@@ -204,6 +237,7 @@ def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
 
 
 def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any) -> None:
+    gc.disable()  # everything allocated here lives until the segment is written
     known = {name: set(cache) for name, cache in STEM_CACHE.items()}
     try:
         segment = write_segment(ix, part())
