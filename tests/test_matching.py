@@ -108,3 +108,35 @@ def test_pages_are_slices_of_one_ranking(engine: SearchEngine, per_article: int 
         for h in whole.hits:
             per[h.article_id] = per.get(h.article_id, 0) + 1
         assert max(per.values()) <= per_article
+
+
+def test_warm_reads_frequent_postings_ahead_and_changes_no_result(engine: SearchEngine) -> None:
+    from indexer import matching
+
+    before = engine.search("oil price market", per_page=20, snippets=False)
+    matching.POSTINGS.clear()
+    assert engine.warm() > 0
+    assert matching.POSTINGS.used > 0
+    with engine._searcher() as s:
+        reader = s.reader().leaf_readers()[0][0]
+        key = (matching.segment_key(reader), "text", b"oil")
+        assert matching.POSTINGS.get(key) is not None  # a frequent word is now in memory
+    engine._results.clear()
+    after = engine.search("oil price market", per_page=20, snippets=False)
+    assert [(h.article_id, h.paragraph_no, h.score) for h in after.hits] == \
+        [(h.article_id, h.paragraph_no, h.score) for h in before.hits]
+
+
+def test_the_postings_cache_keeps_to_its_budget() -> None:
+    import numpy as np
+
+    from indexer.matching import _PostingsCache
+
+    cache = _PostingsCache(budget=4000)
+    for n in range(10):
+        cache.put(("seg", "text", str(n).encode()), (np.zeros(100, np.int32), np.zeros(100, np.float32)))
+    assert cache.used <= 4000
+    assert cache.get(("seg", "text", b"9")) is not None  # the newest stay
+    assert cache.get(("seg", "text", b"0")) is None  # the oldest went
+    cache.put(("seg", "text", b"big"), (np.zeros(2000, np.int32),))  # over a quarter: not kept
+    assert cache.get(("seg", "text", b"big")) is None
