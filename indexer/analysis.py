@@ -165,6 +165,12 @@ def _stem_nltk(stemmer: str, word: str) -> str:
     return stemmed
 
 
+def load_stemmer(stemmer: str) -> None:
+    """Import the NLTK stemmer now rather than at the first word missing from the stem table."""
+    if stemmer in _NLTK:
+        _NLTK[stemmer]()
+
+
 def stem_snowball(word: str) -> str:
     stemmed = STEM_CACHE["snowball"].get(word)
     return stemmed if stemmed is not None else _stem_nltk("snowball", word)

@@ -216,10 +216,12 @@ class SearchEngine:
         start; a one-shot search does not need it. Bounded by the shared
         postings cache (64 MB: about 8 million postings). Returns the terms read.
         """
+        from .analysis import load_stemmer
         from .columns import doc_table
         from .matching import warm
         from .schema import SEARCH_FIELDS
 
+        load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
         with self._searcher() as s:
             return warm(doc_table(s), SEARCH_FIELDS)
 

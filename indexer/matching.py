@@ -129,17 +129,34 @@ def cached_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarra
 POSITION_BITS = 24
 
 
-def cached_positions(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
-    """Every (segment docnum, word position) of a term as sorted int64 keys, cached."""
+#: Terms in more documents than this decode only the positions a phrase needs.
+SELECTIVE_DECODE = 1000
+
+
+def cached_positions(reader: Any, fieldname: str, text: bytes,
+                     only: np.ndarray | None = None) -> np.ndarray:
+    """(segment docnum, word position) of a term as sorted int64 keys.
+
+    All of them are decoded and cached, unless the term is frequent and
+    ``only`` (the documents that matter) is much smaller: then just those
+    documents' positions are decoded, and not kept. Decoding is a Python call
+    per posting, the one part of a phrase query numpy cannot take over.
+    """
     key = (segment_key(reader), fieldname, text, "positions")
     found = POSTINGS.get(key)
-    if found is None:
-        found = (_positions(reader, fieldname, text),)
-        POSTINGS.put(key, found)
-    return found[0]
+    if found is not None:
+        return found[0]
+    if only is not None:
+        docs = reader.doc_frequency(fieldname, text)
+        if docs > SELECTIVE_DECODE and len(only) * 4 < docs:
+            return _positions(reader, fieldname, text, only)
+    keys = _positions(reader, fieldname, text)
+    POSTINGS.put(key, (keys,))
+    return keys
 
 
-def _positions(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+def _positions(reader: Any, fieldname: str, text: bytes,
+               only: np.ndarray | None = None) -> np.ndarray:
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
     if (fieldname, text) not in reader:
@@ -151,7 +168,11 @@ def _positions(reader: Any, fieldname: str, text: bytes) -> np.ndarray:
     if isinstance(m, W3LeafMatcher):
         values: list[bytes] = []
         ids, _ = _block_postings(m, values)
-        pairs = list(zip(ids.tolist(), values))
+        if only is not None:
+            chosen = np.flatnonzero(np.isin(ids, only)).tolist()
+            pairs = [(int(ids[i]), values[i]) for i in chosen]
+        else:
+            pairs = list(zip(ids.tolist(), values))
     else:
         while m.is_active():
             pairs.append((m.id(), m.value()))
@@ -350,9 +371,13 @@ class Evaluator:
             return both
         docs = []
         for leaf, offset in zip(self.table._readers, self.table.offsets):
+            lo, hi = np.searchsorted(both.ids, [offset, offset + leaf.doc_count_all()])
+            if lo == hi:
+                continue
+            candidates = both.ids[lo:hi] - offset
             keys: np.ndarray | None = None
             for i, w in enumerate(words):
-                shifted = cached_positions(leaf, q.fieldname, w) - i
+                shifted = cached_positions(leaf, q.fieldname, w, candidates) - i
                 keys = shifted if keys is None else np.intersect1d(keys, shifted, assume_unique=True)
                 if not len(keys):
                     break

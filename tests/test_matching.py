@@ -140,3 +140,28 @@ def test_the_postings_cache_keeps_to_its_budget() -> None:
     assert cache.get(("seg", "text", b"0")) is None  # the oldest went
     cache.put(("seg", "text", b"big"), (np.zeros(2000, np.int32),))  # over a quarter: not kept
     assert cache.get(("seg", "text", b"big")) is None
+
+
+def test_phrases_decoding_only_candidate_documents_match_whoosh(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frequent words decode just the positions of documents holding every phrase word."""
+    from indexer import matching
+
+    monkeypatch.setattr(matching, "SELECTIVE_DECODE", 0)
+    matching.POSTINGS.clear()
+    selective = []
+    decode = matching._positions
+
+    def spy(reader: object, fieldname: str, text: bytes, only: object = None) -> object:
+        selective.append(only is not None)
+        return decode(reader, fieldname, text, only)
+
+    monkeypatch.setattr(matching, "_positions", spy)
+    for text in ('"oil price"', '"market bank rate"', '"fuel prices"', '"crude supply" talks'):
+        with engine._searcher() as s:
+            q = parse(s, text, engine.config).query
+            found = evaluate(s, doc_table(s), q)
+            expected = {hit.docnum: hit.score for hit in s.search(q, limit=None)}
+        assert dict(zip(found.ids.tolist(), found.scores.tolist())) == pytest.approx(expected)
+    assert any(selective)

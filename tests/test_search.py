@@ -343,3 +343,28 @@ def test_snippets_can_be_skipped_for_bulk_runs(engine: SearchEngine) -> None:
     assert [h.paragraph_no for h in without.hits] == [h.paragraph_no for h in with_snippets.hits]
     assert all(h.snippet_html == "" for h in without.hits)
     assert all(h.snippet_html for h in with_snippets.hits)
+
+
+def test_plain_word_queries_skip_the_parser_with_the_same_tree(engine: SearchEngine) -> None:
+    """plain_tree must build exactly what Whoosh's parser builds, or decline."""
+    import random
+
+    from indexer.search import _parser, plain_tree
+
+    rng = random.Random(5)
+    vocabulary = ["fuel", "Prices", "the", "of", "Kazakhstan", "protesters", "AND", "or", "NOT",
+                  "U.S.", "Nur-Sultan", "2,298", "don't", "prot*", "kazakstan~", "élan", "a"]
+    declined = 0
+    with engine._searcher() as s:
+        parser = _parser(s, engine.config)
+        for _ in range(300):
+            text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 5)))
+            fast = plain_tree(text, engine.config)
+            if fast is None:
+                declined += 1
+                continue
+            # repr, not ==: Whoosh's Or([]) is falsy, so it never equals another Or([])
+            assert repr(fast) == repr(parser.parse(text, normalize=False)), text
+    assert 0 < declined < 300
+    assert plain_tree("fuel prices", engine.config) is not None
+    assert plain_tree("fuel AND prices", engine.config) is None
