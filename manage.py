@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -233,7 +232,9 @@ def _warm(engine: SearchEngine) -> None:
     try:
         engine.warm()
     except BylineError:  # no index yet: the pages say how to make one
-        pass
+        return
+    finally:
+        engine.close()  # the warm-up's searcher belongs to this thread, not to a server thread
 
 
 @cli.command()
@@ -264,9 +265,10 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
             print_stats(engine.reindex(progress=_progress_printer()), False)
         except IndexLocked as exc:
             click.echo(f"note: {exc}; serving the index as it is", err=True)
+    # Frequent words' posting lists go into memory before the first request
+    # (a few seconds for a 150,000-paragraph archive), so no early query pays for them.
+    _warm(engine)
     app = create_app({"BYLINE_ENGINE": engine})
-    # Posting lists are read into memory while the first requests are served.
-    threading.Thread(target=_warm, args=(engine,), name="byline-warm", daemon=True).start()
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="byline")
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)  # type: ignore[union-attr]

@@ -62,14 +62,15 @@ def _raw_values(reader: Any, name: str) -> list[bytes]:
     return [column[n] for n in range(count)]
 
 
-def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[bytes]]:
-    """(code per document, distinct raw values) for one segment's column."""
+def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
+    """(code per document, distinct values) for one segment's column."""
     store = _segment_cache(reader)
     found = store.get(("codes", name))
     if found is None:
         index: dict[bytes, int] = {b"": 0}
         codes = [index.setdefault(v, len(index)) for v in _raw_values(reader, name)]
-        found = store[("codes", name)] = (np.asarray(codes, dtype=np.int32), list(index))
+        found = store[("codes", name)] = (np.asarray(codes, dtype=np.int32),
+                                          [v.decode("utf-8", "replace") for v in index])
     return found  # type: ignore[no-any-return]
 
 
@@ -105,54 +106,89 @@ def _segment_lengths(reader: Any, field: str) -> np.ndarray:
     return values
 
 
+class _Arrays:
+    """The arrays of one set of segments (with its deletions), shared by every searcher of it."""
+
+    def __init__(self, leaves: list[tuple[Any, int]], size: int) -> None:
+        live = np.ones(size, dtype=bool)
+        for reader, offset in leaves:
+            deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
+            if deleted:
+                live[np.asarray(deleted, dtype=np.int64) + offset] = False
+        self.live = live
+        self.codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.lengths: dict[str, np.ndarray] = {}
+        self.lock = threading.Lock()
+
+
+_TABLES: OrderedDict[tuple[Any, ...], _Arrays] = OrderedDict()
+#: Generations kept: the live one, plus one being replaced while its searchers finish.
+_TABLES_KEPT = 3
+
+
+def _shared_arrays(leaves: list[tuple[Any, int]], size: int) -> _Arrays:
+    key = tuple((segment_key(r), r.segment().deleted_count()) for r, _ in leaves)
+    with _cache_lock:
+        found = _TABLES.get(key)
+        if found is None:
+            found = _TABLES[key] = _Arrays(leaves, size)
+            while len(_TABLES) > _TABLES_KEPT:
+                _TABLES.popitem(last=False)
+        else:
+            _TABLES.move_to_end(key)
+        return found
+
+
 class DocTable:
-    """Global-docnum arrays for one open searcher (built lazily, one array per column)."""
+    """Global-docnum arrays for one open searcher, built lazily, one array per column.
+
+    The arrays are shared by every searcher of the same segments (a server
+    opens one per thread); only reading a column for the first time uses this
+    searcher's readers.
+    """
 
     def __init__(self, searcher: Searcher) -> None:
         leaves = searcher.reader().leaf_readers()
         self._readers = [r for r, _ in leaves]
         self.offsets = [offset for _, offset in leaves]
         self.size = searcher.reader().doc_count_all()
-        live = np.ones(self.size, dtype=bool)
-        for reader, offset in leaves:
-            deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
-            if deleted:
-                live[np.asarray(deleted, dtype=np.int64) + offset] = False
-        self.live = live
-        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self._lengths: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
+        self._arrays = _shared_arrays(leaves, self.size)
+        self.live = self._arrays.live
 
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(int code of every document, value of each code) for a column; code 0 is ""."""
-        found = self._codes.get(name)
+        shared = self._arrays
+        found = shared.codes.get(name)
         if found is None:
-            with self._lock:
-                found = self._codes.get(name)
+            with shared.lock:
+                found = shared.codes.get(name)
                 if found is None:
-                    found = self._codes[name] = self._merge_codes(name)
+                    found = shared.codes[name] = self._merge_codes(name)
         return found
 
     def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         if len(self._readers) == 1:
-            codes, raw = _segment_codes(self._readers[0], name)
-            return codes, [v.decode("utf-8", "replace") for v in raw]
-        index: dict[bytes, int] = {b"": 0}
+            return _segment_codes(self._readers[0], name)
+        index: dict[str, int] = {"": 0}
         parts = []
         for reader in self._readers:
-            codes, raw = _segment_codes(reader, name)
-            remap = np.asarray([index.setdefault(v, len(index)) for v in raw], dtype=np.int32)
+            codes, values = _segment_codes(reader, name)
+            remap = np.asarray([index.setdefault(v, len(index)) for v in values], dtype=np.int32)
             parts.append(remap[codes])
         merged = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        return merged, [v.decode("utf-8", "replace") for v in index]
+        return merged, list(index)
 
     def lengths(self, field: str) -> np.ndarray:
         """Every document's field length, as BM25 uses it."""
-        found = self._lengths.get(field)
+        shared = self._arrays
+        found = shared.lengths.get(field)
         if found is None:
-            parts = [_segment_lengths(r, field) for r in self._readers]
-            found = np.concatenate(parts) if parts else np.zeros(0)
-            self._lengths[field] = found
+            with shared.lock:
+                found = shared.lengths.get(field)
+                if found is None:
+                    parts = [_segment_lengths(r, field) for r in self._readers]
+                    found = np.concatenate(parts) if parts else np.zeros(0)
+                    shared.lengths[field] = found
         return found
 
     def values(self, name: str, docnums: np.ndarray) -> list[str]:

@@ -212,8 +212,8 @@ class SearchEngine:
         """Read the searchable fields' posting lists into memory ahead of the first queries.
 
         Decoding postings is most of a query's cost when its words were not
-        asked for recently. ``manage.py serve`` calls this in the background at
-        start; a one-shot search does not need it. Bounded by the shared
+        asked for recently. ``manage.py serve`` calls this before it starts
+        serving; a one-shot search does not need it. Bounded by the shared
         postings cache (64 MB: about 8 million postings). Returns the terms read.
         """
         from .analysis import load_stemmer

@@ -165,3 +165,25 @@ def test_phrases_decoding_only_candidate_documents_match_whoosh(
             expected = {hit.docnum: hit.score for hit in s.search(q, limit=None)}
         assert dict(zip(found.ids.tolist(), found.scores.tolist())) == pytest.approx(expected)
     assert any(selective)
+
+
+def test_searchers_of_the_same_segments_share_their_arrays(engine: SearchEngine) -> None:
+    """A server opens a searcher per thread; the per-document arrays must exist once."""
+    import threading
+
+    tables = []
+
+    def open_one() -> None:
+        with engine._searcher() as s:
+            tables.append(doc_table(s))
+
+    threads = [threading.Thread(target=open_one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a, b = tables
+    assert a is not b and a._readers[0] is not b._readers[0]  # each thread its own readers
+    assert a.codes("article_id")[0] is b.codes("article_id")[0]
+    assert a.lengths("text") is b.lengths("text")
+    assert a.live is b.live
