@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,16 @@ class _Arrays:
         self.lengths: dict[str, np.ndarray] = {}
         self.lock = threading.Lock()
 
+    def get(self, store: dict[str, Any], name: str, build: Callable[[], Any]) -> Any:
+        """``store[name]``, built once even when several threads ask at the same time."""
+        found = store.get(name)
+        if found is None:
+            with self.lock:
+                found = store.get(name)
+                if found is None:
+                    found = store[name] = build()
+        return found
+
 
 _TABLES: OrderedDict[tuple[Any, ...], _Arrays] = OrderedDict()
 #: Generations kept: the live one, plus one being replaced while its searchers finish.
@@ -157,13 +168,8 @@ class DocTable:
 
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(int code of every document, value of each code) for a column; code 0 is ""."""
-        shared = self._arrays
-        found = shared.codes.get(name)
-        if found is None:
-            with shared.lock:
-                found = shared.codes.get(name)
-                if found is None:
-                    found = shared.codes[name] = self._merge_codes(name)
+        found: tuple[np.ndarray, list[str]] = self._arrays.get(
+            self._arrays.codes, name, lambda: self._merge_codes(name))
         return found
 
     def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
@@ -180,15 +186,12 @@ class DocTable:
 
     def lengths(self, field: str) -> np.ndarray:
         """Every document's field length, as BM25 uses it."""
-        shared = self._arrays
-        found = shared.lengths.get(field)
-        if found is None:
-            with shared.lock:
-                found = shared.lengths.get(field)
-                if found is None:
-                    parts = [_segment_lengths(r, field) for r in self._readers]
-                    found = np.concatenate(parts) if parts else np.zeros(0)
-                    shared.lengths[field] = found
+
+        def build() -> np.ndarray:
+            parts = [_segment_lengths(r, field) for r in self._readers]
+            return np.concatenate(parts) if parts else np.zeros(0)
+
+        found: np.ndarray = self._arrays.get(self._arrays.lengths, field, build)
         return found
 
     def values(self, name: str, docnums: np.ndarray) -> list[str]:

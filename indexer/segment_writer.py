@@ -24,6 +24,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from array import array
 from collections.abc import Callable, Iterable
@@ -207,7 +208,7 @@ def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
     try:
         for part in parts:
             reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(ix, part, writer), daemon=True)
+            proc = ctx.Process(target=_child, args=(ix, part, writer, os.getpid()), daemon=True)
             proc.start()
             writer.close()
             children.append((proc, reader))
@@ -236,7 +237,21 @@ def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
     return segments
 
 
-def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker if the reindex process dies (Linux), so a killed
+    rebuild leaves no worker writing files behind it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's next run cleans up instead
+        pass
+    if os.getppid() != parent:  # died before the request took effect
+        os._exit(1)
+
+
+def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any, parent: int) -> None:
+    _die_with(parent)
     gc.disable()  # everything allocated here lives until the segment is written
     known = {name: set(cache) for name, cache in STEM_CACHE.items()}
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -196,3 +197,59 @@ def test_errors_form_one_hierarchy() -> None:
         assert issubclass(error, BylineError)
 
 
+
+
+def _children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_killing_a_parallel_rebuild_kills_its_workers_and_keeps_the_index(tmp_path: Path) -> None:
+    """A full rebuild forks one writer per core; killed mid-way, no worker may live on."""
+    from indexer.build import PARALLEL_MIN_ARTICLES
+
+    src, ix = tmp_path / "src", tmp_path / "ix"
+    n = PARALLEL_MIN_ARTICLES + 2000  # each writer has seconds of work left when killed
+    corpus(src, 0, n=n)
+    engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix, writer_procs=2))
+    engine.reindex()
+    corpus(src, 1, n=n)
+    child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT)), str(src), str(ix),
+                              "full"], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "BYLINE_WRITER_PROCS": "2"})
+    assert child.stdout is not None
+    with child.stdout:
+        assert child.stdout.readline().strip() == "go"
+        deadline = time.monotonic() + 60
+        while len(_children(child.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        workers = _children(child.pid)
+        assert len(workers) >= 2, "the rebuild did not fork its writers"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    # The kernel kills them with their parent: well before they could finish on their own.
+    deadline = time.monotonic() + 0.5
+    while any(Path(f"/proc/{w}").exists() and "Z" not in _state(w) for w in workers):
+        assert time.monotonic() < deadline, "a writer outlived the killed rebuild"
+        time.sleep(0.02)
+    assert {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits} == {"Edition0"}
+    assert engine.reindex(full=True).articles == n  # no lock left, leftovers cleaned
+    assert {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits} == {"Edition1"}
+    engine.close()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
