@@ -62,7 +62,7 @@ class IndexConfig:
     max_results: int = _setting(10_000, "Deepest result rank that can be paged to.")
     writer_procs: int = _setting(0, "Indexing processes; 0 picks from the CPU count.")
     writer_limitmb: int = _setting(
-        128, "Memory per indexing process, in MB (128: same speed as 256, peak RSS under 1 GB)."
+        128, "Memory of Whoosh's writer when an incremental run merges small segments, in MB."
     )
     snippet_chars: int = _setting(320, "Paragraphs longer than this are cut to fragments.")
 
