@@ -143,8 +143,14 @@ def _shared_arrays(leaves: list[tuple[Any, int]], size: int) -> _Arrays:
         found = _TABLES.get(key)
         if found is None:
             found = _TABLES[key] = _Arrays(leaves, size)
-            while len(_TABLES) > _TABLES_KEPT:
-                _TABLES.popitem(last=False)
+            if len(_TABLES) > _TABLES_KEPT:
+                while len(_TABLES) > _TABLES_KEPT:
+                    _TABLES.popitem(last=False)
+                # Decoded columns of segments no kept generation uses go with it: a
+                # server that sees many rebuilds holds a few generations, not dozens.
+                used = {segment for table in _TABLES for segment, _ in table}
+                for stale in [k for k in _cache if k not in used]:
+                    del _cache[stale]
         else:
             _TABLES.move_to_end(key)
         return found

@@ -187,3 +187,22 @@ def test_searchers_of_the_same_segments_share_their_arrays(engine: SearchEngine)
     assert a.codes("article_id")[0] is b.codes("article_id")[0]
     assert a.lengths("text") is b.lengths("text")
     assert a.live is b.live
+
+
+def test_decoded_columns_of_replaced_generations_are_let_go(tmp_path: Path) -> None:
+    """A long-running server must not keep every past rebuild's arrays."""
+    from indexer import columns
+
+    source = tmp_path / "source"
+    write(source, "a.txt", "Oil story\n\nOil prices rose.\n")
+    e = SearchEngine(IndexConfig(source_dir=source, index_dir=tmp_path / "index"))
+    folders = set()
+    for n in range(columns._TABLES_KEPT + 3):
+        e.reindex(full=True)
+        assert e.search("oil").total >= 1
+        with e._searcher() as s:
+            folders.add(columns.segment_key(s.reader().leaf_readers()[0][0])[1])
+    e.close()
+    assert len(folders) == columns._TABLES_KEPT + 3  # every rebuild made new segments
+    kept = {key[1] for key in columns._cache}
+    assert len(kept & folders) <= columns._TABLES_KEPT
