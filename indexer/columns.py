@@ -75,27 +75,28 @@ def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
     return found  # type: ignore[no-any-return]
 
 
-def _segment_lengths(reader: Any, field: str) -> np.ndarray:
-    """Each document's length of ``field`` exactly as Whoosh's BM25 sees it (byte-coded)."""
+def segment_lengths(reader: Any, field: str) -> np.ndarray | None:
+    """Each document's length of ``field`` exactly as Whoosh's BM25 sees it (byte-coded).
+
+    0 where a document has no such field (it matches no term of it); None
+    when the segment keeps no lengths for the field (no document has it).
+    """
     store = _segment_cache(reader)
-    found = store.get(("lengths", field))
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    count = reader.doc_count_all()
+    key = ("lengths", field)
+    if key in store:
+        return store[key]  # type: ignore[no-any-return]
     perdoc = getattr(reader, "_perdoc", None)
     column = None
     if perdoc is not None and hasattr(perdoc, "_cached_reader"):
         from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
         column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-    if column is None:
-        values = np.asarray([reader.doc_field_length(n, field, 1) or 1 for n in range(count)],
-                            dtype=np.float64)
-    else:
+    values = None
+    if column is not None:
         from whoosh.util.numeric import byte_to_length
 
-        # Byte 0 means "no such field": such a document never matches a term of it.
-        decode = np.asarray([1.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+        count = reader.doc_count_all()
+        decode = np.asarray([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
         if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
             raw = column._dbfile.get(column._basepos, column._count)  # one read, not one per doc
         else:
@@ -103,7 +104,7 @@ def _segment_lengths(reader: Any, field: str) -> np.ndarray:
         codes = np.zeros(count, dtype=np.uint8)
         codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
         values = decode[codes]
-    store[("lengths", field)] = values
+    store[key] = values
     return values
 
 
@@ -194,7 +195,9 @@ class DocTable:
         """Every document's field length, as BM25 uses it."""
 
         def build() -> np.ndarray:
-            parts = [_segment_lengths(r, field) for r in self._readers]
+            parts = [segment_lengths(r, field) for r in self._readers]
+            parts = [np.zeros(r.doc_count_all()) if p is None else p
+                     for r, p in zip(self._readers, parts)]
             return np.concatenate(parts) if parts else np.zeros(0)
 
         found: np.ndarray = self._arrays.get(self._arrays.lengths, field, build)

@@ -35,35 +35,24 @@ def _table_lengths(reader: Any) -> None:
     """Answer ``doc_field_length`` (asked once per scored posting by BM25) from a table.
 
     Only queries that :mod:`indexer.matching` hands to Whoosh's own matchers
-    (phrases, ranges) still ask for it.
-
-    Whoosh reads one byte through three method calls and a file read per
-    posting; this loads each field's length column once per searcher and
-    returns exactly what Whoosh would (including its minimum-length fallback).
+    (sloppy phrases, ranges) still ask for it. Whoosh reads one byte through
+    three method calls and a file read per posting; the table is the one
+    matching.py scores with (:func:`~indexer.columns.segment_lengths`), and a
+    document without the field gets Whoosh's own answer.
     """
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
-        return  # not a whoosh3 segment: keep Whoosh's own lookup
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
+    from .columns import segment_lengths
 
     original = reader.doc_field_length
     tables: dict[str, Any] = {}
 
     def doc_field_length(docnum: int, fieldname: str, default: int = 0) -> int:
-        table = tables.get(fieldname)
-        if table is None:
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is None:
-                table = tables[fieldname] = False
-            else:
-                shortest = perdoc.min_field_length(fieldname)
-                decode = [shortest] + [byte_to_length(b) for b in range(1, 256)]
-                table = tables[fieldname] = ([decode[b] for b in column.load()], shortest)
-        if table is False:
-            return int(original(docnum, fieldname, default))
-        lengths, shortest = table
-        return lengths[docnum] if docnum < len(lengths) else shortest
+        if fieldname not in tables:
+            tables[fieldname] = segment_lengths(reader, fieldname)
+        lengths = tables[fieldname]
+        if lengths is None or docnum >= len(lengths) or not lengths[docnum]:
+            found = original(docnum, fieldname, default)
+            return default if found is None else int(found)
+        return int(lengths[docnum])
 
     reader.doc_field_length = doc_field_length
 

@@ -476,9 +476,9 @@ def run(
         key_field: str | None = "dup" if collapse_similar else "article_id"
     else:
         key_field = "phash" if collapse_similar else None
-    article_codes, _ = table.codes("article_id")
+    article_codes, article_values = table.codes("article_id")
     arts = article_codes[found.ids]
-    per_art = np.bincount(arts, minlength=len(table.codes("article_id")[1]))
+    per_art = np.bincount(arts, minlength=len(article_values))
     total = len(found)
     articles = int(np.count_nonzero(per_art))
     groups = table.codes(key_field)[0][found.ids] if key_field else None

@@ -143,7 +143,8 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
             fw.start_field(fieldname, field)
             pw = fw._postwriter
             limit = pw._blocklimit
-            encode = getattr(field.format, "encode", None)
+            is_positional = fieldname in positional
+            encode = field.format.encode if is_positional else None
             boost = field.format.field_boost
             field_lengths = lengths.get(fieldname)
             known = len(field_lengths) if field_lengths else 0
@@ -156,7 +157,7 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
                 for start in range(0, n, limit):
                     end = min(start + limit, n)
                     block_ids = ids[start:end]
-                    if fieldname in positional:
+                    if is_positional:
                         counts = second[start:end]
                         block_weights = array("f", [c * boost for c in counts])
                         values = []
