@@ -100,7 +100,8 @@ def paragraphs(src: Path) -> Iterator[dict[str, object]]:
     The baselines index exactly these (title, text) pairs.
     """
     from indexer.build import paragraph_documents
-    from indexer.documents import Scan, iter_files, read_file
+    from indexer.formats import Scan, read_file
+    from indexer.formats import walk as iter_files
 
     scan = Scan()
     root = src.resolve()

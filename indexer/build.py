@@ -20,7 +20,8 @@ from whoosh.writing import MERGE_SMALL, IndexWriter
 from . import duplicates, segment_writer, storage
 from .analysis import encode_counts, load_stem_table, stem_table, words
 from .config import IndexConfig
-from .documents import Scan, iter_files, read_file
+from .formats import Scan, read_file
+from .formats import walk as iter_files
 from .duplicates import paragraph_key
 from .errors import BylineError, IndexCorrupt, IndexMissing
 from .models import Article, IndexStats, Paragraph, Skip
@@ -62,20 +63,7 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
         if p.no == 1:
             doc["hash"] = article.content_hash.encode("ascii")
-            doc["article"] = {
-                "title": article.title,
-                "path": article.path,
-                "date": article.date,
-                "source": article.source,
-                "url": article.url,
-                "author": article.author,
-                "section": article.section,
-                "tags": list(article.tags),
-                "places": list(article.places),
-                "topics": list(article.topics),
-                "dateline": article.dateline,
-                "hash": article.content_hash,
-            }
+            doc["article"] = article.meta()
         yield doc
 
 
@@ -289,6 +277,7 @@ def reindex(
             articles=articles,
             paragraphs=paragraphs,
             skipped=tuple(scan.skipped),
+            warnings=tuple(scan.warnings),
             ignored=scan.ignored,
             seconds=time.perf_counter() - started,
             generation=generation,
@@ -296,9 +285,7 @@ def reindex(
             full=full,
             **counts,
         )
-        meta = stats.to_dict()
-        meta["warnings"] = [{"path": w.path, "reason": w.reason} for w in scan.warnings]
-        storage.write_meta(index_dir, meta)
+        storage.write_meta(index_dir, stats.to_dict())
         return stats
 
 

@@ -23,7 +23,7 @@ from .analysis import analyze
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
-from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Skip
+from .models import Article, Hit, IndexStats, Paragraph, SearchPage, paragraph_kind
 from .schema import FIELD_NAMES
 from .scoring import weighting
 
@@ -94,20 +94,8 @@ class SearchEngine:
         with self._searcher() as s:
             articles, paragraphs = storage.count(s)
         meta = storage.read_meta(self.config.index_dir)
-        return IndexStats(
-            articles=articles,
-            paragraphs=paragraphs,
-            added=int(meta.get("added", 0)),
-            updated=int(meta.get("updated", 0)),
-            removed=int(meta.get("removed", 0)),
-            unchanged=int(meta.get("unchanged", 0)),
-            skipped=tuple(Skip(d["path"], d["reason"]) for d in meta.get("skipped", [])),
-            ignored=int(meta.get("ignored", 0)),
-            seconds=float(meta.get("seconds", 0.0)),
-            generation=self.generation(),
-            last_reindex=meta.get("last_reindex"),
-            full=bool(meta.get("full", False)),
-        )
+        return IndexStats.from_dict(meta, articles=articles, paragraphs=paragraphs,
+                                    generation=self.generation())
 
     def generation(self) -> str:
         """An opaque token that changes whenever a reindex publishes new data."""
@@ -220,28 +208,13 @@ class SearchEngine:
             docs = sorted(s.documents(article_id=article_id), key=lambda f: f["paragraph_no"])
         if not docs:
             return None
-        meta: dict[str, Any] = docs[0].get("article") or {}
+        meta: dict[str, Any] = docs[0].get("article") or {"title": docs[0].get("title", "")}
         paragraphs = tuple(
-            Paragraph(article_id, f["paragraph_no"], f["kind"], f.get("text", ""), f.get("heading"))
+            Paragraph(article_id, f["paragraph_no"], paragraph_kind(f["kind"]), f.get("text", ""),
+                      f.get("heading"))
             for f in docs
         )
-        return Article(
-            id=article_id,
-            title=meta.get("title", docs[0].get("title", "")),
-            body="\n\n".join(p.text for p in paragraphs[1:]),
-            path=meta.get("path", ""),
-            date=meta.get("date"),
-            source=meta.get("source"),
-            url=meta.get("url"),
-            author=meta.get("author"),
-            section=meta.get("section"),
-            tags=tuple(meta.get("tags") or ()),
-            places=tuple(meta.get("places") or ()),
-            topics=tuple(meta.get("topics") or ()),
-            dateline=meta.get("dateline"),
-            paragraphs=paragraphs,
-            content_hash=meta.get("hash", ""),
-        )
+        return Article.from_meta(article_id, meta, paragraphs)
 
     def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
         """Other articles about the same thing: "more like this" from the article's key terms.

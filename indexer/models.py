@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal, cast
 
 ParagraphKind = Literal["headline", "heading", "body", "caption", "boilerplate"]
-KINDS: tuple[str, ...] = ("headline", "heading", "body", "caption", "boilerplate")
-SEARCHABLE_KINDS: frozenset[str] = frozenset({"headline", "heading", "body", "caption"})
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of paragraph: what paragraphs.py decides, what the UI calls it."""
+
+    name: ParagraphKind
+    label: str
+    searchable: bool
+    help: str
+
+
+#: Every paragraph kind, in the order the docs and the UI list them.
+KINDS: tuple[Kind, ...] = (
+    Kind("headline", "Headline", True, "the article's title; always paragraph 1"),
+    Kind("heading", "Section heading", True, "a subhead inside the article"),
+    Kind("body", "Body text", True, "the story itself"),
+    Kind("caption", "Photo caption", True, "a caption with its credit"),
+    Kind("boilerplate", "Boilerplate", False, "page furniture: shown in the article, never searched"),
+)
+KIND_NAMES: tuple[ParagraphKind, ...] = tuple(k.name for k in KINDS)
+SEARCHABLE_KINDS: frozenset[str] = frozenset(k.name for k in KINDS if k.searchable)
+
+
+def paragraph_kind(name: str) -> ParagraphKind:
+    """``name`` as a kind, or ValueError (values read back from an index are checked once)."""
+    if name not in KIND_NAMES:
+        raise ValueError(f"unknown paragraph kind {name!r}")
+    return cast(ParagraphKind, name)
 
 
 @dataclass(frozen=True)
@@ -16,7 +44,7 @@ class Paragraph:
 
     article_id: str
     no: int
-    kind: str
+    kind: ParagraphKind
     text: str
     heading: str | None = None
 
@@ -44,6 +72,48 @@ class Article:
     dateline: str | None = None
     paragraphs: tuple[Paragraph, ...] = ()
     content_hash: str = ""
+
+    def meta(self) -> dict[str, Any]:
+        """The article's metadata as plain JSON values (tuples as lists, the hash as ``hash``).
+
+        What the index stores with an article and :meth:`from_meta` reads back:
+        one list of fields, taken from the dataclass itself.
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in _NOT_META:
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        out["hash"] = self.content_hash
+        return out
+
+    @classmethod
+    def from_meta(
+        cls,
+        article_id: str,
+        meta: Mapping[str, Any],
+        paragraphs: tuple[Paragraph, ...] = (),
+    ) -> Article:
+        """The article :meth:`meta` described; unknown keys are ignored, missing ones default."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in _NOT_META or f.name not in meta:
+                continue
+            value = meta[f.name]
+            values[f.name] = tuple(value or ()) if isinstance(f.default, tuple) else value
+        body = "\n\n".join(p.text for p in paragraphs if p.kind != "headline")
+        return cls(
+            id=article_id,
+            body=body,
+            paragraphs=paragraphs,
+            content_hash=str(meta.get("hash") or ""),
+            **values,
+        )
+
+
+#: Article fields that are not metadata (the text, the split, the digest).
+_NOT_META = frozenset({"id", "body", "paragraphs", "content_hash"})
 
 
 @dataclass(frozen=True)
@@ -169,6 +239,8 @@ class IndexStats:
     removed: int = 0
     unchanged: int = 0
     skipped: tuple[Skip, ...] = ()
+    #: Files indexed with a caveat (an encoding guessed, a date unreadable).
+    warnings: tuple[Skip, ...] = ()
     ignored: int = 0
     seconds: float = 0.0
     generation: str = ""
@@ -176,20 +248,36 @@ class IndexStats:
     full: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "articles": self.articles,
-            "paragraphs": self.paragraphs,
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "ignored": self.ignored,
-            "seconds": round(self.seconds, 3),
-            "generation": self.generation,
-            "last_reindex": self.last_reindex,
-            "full": self.full,
-        }
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("skipped", "warnings"):
+                value = [{"path": s.path, "reason": s.reason} for s in value]
+            elif f.name == "seconds":
+                value = round(value, 3)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], **changes: Any) -> IndexStats:
+        """Stats saved by :meth:`to_dict` (unknown keys ignored, damaged values defaulted)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            raw = data[f.name]
+            try:
+                if f.name in ("skipped", "warnings"):
+                    values[f.name] = tuple(Skip(str(d["path"]), str(d["reason"])) for d in raw)
+                elif f.type in ("int", "float", "bool", "str"):
+                    values[f.name] = {"int": int, "float": float, "bool": bool, "str": str}[f.type](raw)
+                else:
+                    values[f.name] = raw
+            except (TypeError, ValueError, KeyError):
+                continue
+        values.update(changes)
+        return cls(articles=int(values.pop("articles", 0)),
+                   paragraphs=int(values.pop("paragraphs", 0)), **values)
 
 
 __all__ = [
@@ -199,6 +287,8 @@ __all__ = [
     "Hit",
     "IndexStats",
     "KINDS",
+    "KIND_NAMES",
+    "Kind",
     "Paragraph",
     "ParagraphKind",
     "SEARCHABLE_KINDS",

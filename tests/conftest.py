@@ -13,6 +13,8 @@ import pytest
 
 from indexer import IndexConfig
 from indexer.engine import SearchEngine
+from indexer.formats import Scan, read_file, walk
+from indexer.models import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -29,6 +31,16 @@ def write(root: Path, name: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def read_folder(root: Path) -> tuple[dict[str, Article], Scan]:
+    """Every article under ``root`` as the reindex reads them (in walk order), and the scan."""
+    scan = Scan()
+    articles: dict[str, Article] = {}
+    for path in walk(root, scan):
+        for article in read_file(path, root.resolve(), scan):
+            articles[article.id] = article
+    return articles, scan
 
 
 def corpora_dir(name: str) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.documents import Scan, read_file
+from indexer.formats import Scan, read_file
 from indexer.models import Article
 from indexer.paragraphs import classify, split_paragraphs
 

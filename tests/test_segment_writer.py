@@ -10,7 +10,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from indexer import IndexConfig, build, duplicates, segment_writer
-from indexer.documents import Scan
+from indexer.formats import Scan
 from indexer.models import Article
 from indexer.schema import build_schema
 

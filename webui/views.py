@@ -33,7 +33,7 @@ from indexer.errors import (
     IndexMissing,
     QueryError,
 )
-from indexer.models import Article, SearchPage
+from indexer.models import KINDS, Article, SearchPage
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -43,13 +43,7 @@ bp = Blueprint("byline", __name__)
 
 GROUPS = ("article", "paragraph")
 MAX_PAGE = 1_000_000
-KIND_LABELS = {
-    "headline": "Headline",
-    "heading": "Section heading",
-    "body": "Body text",
-    "caption": "Photo caption",
-    "boilerplate": "Boilerplate",
-}
+KIND_LABELS = {kind.name: kind.label for kind in KINDS}
 
 CSP = "; ".join(
     (

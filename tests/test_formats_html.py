@@ -1,0 +1,247 @@
+"""Saved HTML news pages: the story, its metadata and captions; hostile pages yield text only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer.formats import Source, html
+from indexer.models import Article
+from indexer.paragraphs import split_paragraphs
+
+from .conftest import read_folder, write
+
+def kinds(article: Article) -> list[tuple[str, str]]:
+    return [(p.kind, p.text) for p in split_paragraphs(article)]
+
+
+def read_html(page: str, article_id: str = "x") -> list[Article]:
+    """The reader alone, on a page given as text (UTF-8)."""
+    return list(html.read(Source(article_id, page.encode("utf-8"))))
+
+
+CBC_PAGE = """<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="utf-8">
+<title>Fuel prices climb again as winter storm hits refineries | CBC News</title>
+<meta property="og:site_name" content="CBC">
+<meta property="og:url" content="https://www.cbc.ca/news/business/fuel-prices-storm-1.6305112">
+<meta property="article:published_time" content="2022-01-06T14:32:00.000Z">
+<meta property="article:section" content="Business">
+<meta property="article:tag" content="Gas prices">
+<meta name="author" content="Pete Evans">
+<script>window.__STATE__ = {"ads": true};</script>
+</head><body>
+<header><nav aria-label="Main"><ul><li><a href="/news">News</a></li><li><a href="/sports">Sports</a></li>
+<li><a href="/radio">Radio</a></li><li><a href="/listen">Listen Live</a></li></ul></nav>
+<a href="/account">Sign In</a></header>
+<div class="ad-slot"><span>Advertisement</span></div>
+<main><article class="story">
+<h1 class="detailHeadline">Fuel prices climb again as winter storm hits refineries</h1>
+<div class="bylineDetails"><span class="authorText">Pete Evans</span> · CBC News ·
+<time datetime="2022-01-06T14:32:00.000Z">Posted: Jan 06, 2022 9:32 AM ET</time></div>
+<div class="sharebar"><button>Share on Facebook</button><button>Share on Twitter</button><span>Share</span></div>
+<figure class="leadmedia"><img src="/i/pump.jpg" alt="A man fills up his car">
+<figcaption>A driver fills up at a gas station in Toronto on Wednesday. (Evan Mitsui/CBC)</figcaption></figure>
+<div class="story-body">
+<p>Gasoline prices across Canada rose for the third straight day on Thursday as a winter storm slowed
+production at several refineries along the U.S. Gulf Coast, analysts said.</p>
+<p>The average price of regular gasoline reached 154.9 cents a litre, according to data from Kalibrate,
+up from 147.2 cents a week ago. Drivers in Vancouver paid more than two dollars a litre.</p>
+<h2>Refineries slowed by cold</h2>
+<p>Several refineries in Texas reduced output after freezing temperatures damaged equipment, said
+Dan McTeague, a fuel price analyst who tracks pump prices across the country.</p>
+<aside class="related"><h3>Related stories</h3><ul><li><a href="/a">Why gas costs more in B.C.</a></li>
+<li><a href="/b">Carbon tax rises April 1</a></li></ul></aside>
+<p>"We're looking at a tight market for at least the next six weeks," McTeague said in an interview.</p>
+<figure><img src="/i/refinery.jpg" alt=""><figcaption>Steam rises from a refinery in Port Arthur, Texas.
+<span class="credit">Adrees Latif/Reuters</span></figcaption></figure>
+<p>The price of crude oil also edged higher, with West Texas Intermediate trading at about $79 US a
+barrel on Thursday afternoon, its highest level since November.</p>
+<p>With files from Reuters</p>
+</div></article>
+<section class="trending"><h3>Trending</h3><ol><li><a href="/t1">Storm closes highways across Ontario</a></li>
+<li><a href="/t2">Leafs beat Canadiens in overtime</a></li></ol></section>
+</main>
+<footer><ul><li><a href="/about">About CBC News</a></li><li>©2022 CBC/Radio-Canada. All rights reserved.</li></ul></footer>
+</body></html>
+"""
+
+BBC_PAGE = """<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>Ukraine war: Grain ship leaves Odesa port - BBC News</title>
+<meta property="og:site_name" content="BBC News">
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"ReportageNewsArticle",
+"url":"https://www.bbc.com/news/world-europe-62382323","headline":"Ukraine war: Grain ship leaves Odesa port",
+"datePublished":"2022-08-01T08:10:00.000Z","author":{"@type":"Person","name":"Paul Kirby"},
+"publisher":{"@type":"NewsMediaOrganization","name":"BBC News"}}</script>
+</head><body>
+<div id="orb-banner"><a href="https://www.bbc.co.uk">BBC Homepage</a><a href="#">Skip to content</a></div>
+<nav><ul><li>Home</li><li>War in Ukraine</li><li>Climate</li><li>Video</li><li>World</li><li>Business</li></ul></nav>
+<main id="main-content"><article>
+<header><h1 id="main-heading">Ukraine war: Grain ship leaves Odesa port</h1>
+<div data-component="byline-block"><div>By Paul Kirby</div><div>BBC News</div></div>
+<time datetime="2022-08-01T08:10:00.000Z">1 August 2022</time></header>
+<div data-component="share-tools"><a href="#">Share</a><span>Share this with Facebook</span></div>
+<figure><img src="ship.jpg" alt="The Razoni"><span>Image source, Reuters</span>
+<figcaption><span>Image caption, </span>The Razoni was loaded with 26,000 tonnes of maize</figcaption></figure>
+<div data-component="text-block"><p>The first ship carrying Ukrainian grain since the Russian invasion has left
+the port of Odesa, under a deal to ease a global food crisis.</p></div>
+<div data-component="text-block"><p>The Sierra Leone-flagged Razoni is bound for Lebanon, carrying more than
+26,000 tonnes of maize, Turkey's defence ministry said.</p></div>
+<div data-component="crosshead-block"><h2>Millions facing hunger</h2></div>
+<div data-component="text-block"><p>Ukraine is one of the world's largest grain exporters, and the blockade has
+pushed up food prices around the world, with millions of people facing hunger in poorer countries.</p></div>
+<div data-component="links-block"><h2>More on this story</h2><ul><li><a href="/1">Ukraine grain deal explained</a></li>
+<li><a href="/2">Why is Ukraine's grain so important?</a></li></ul></div>
+<div data-component="text-block"><p>The ship will be inspected in Istanbul before continuing to Tripoli,
+officials said. Another 16 ships are waiting in Odesa to leave.</p></div>
+</article>
+<section><h2>Top Stories</h2><ul><li><a href="/x">US heatwave spreads east</a></li></ul></section></main>
+<footer><p>Copyright 2022 BBC. All rights reserved.</p></footer>
+</body></html>
+"""
+
+HOSTILE_PAGE = """<html><head><title>Hostile <b>page</b></title>
+<script>alert('x')</script><style>p{color:red}</style>
+<meta name="author" content="<script>alert(1)</script>Eve">
+<meta property="og:url" content="javascript:alert(document.cookie)">
+</head><body onload="evil()">
+<h1>Council approves <i>new</i> budget<script>document.write('<p>injected</p>')</script></h1>
+<p>The city council approved the budget on Tuesday <img src=x onerror="alert('xss')"> after a long
+debate that lasted well into the night, with residents filling the public gallery.
+<p>Residents can read the plan <a href="javascript:alert(document.cookie)">here</a> or at the library,
+officials said in a statement released after the meeting.
+<div><div><div><span><p>Mayor Jane Smith said the vote &lt;script&gt;alert(4)&lt;/script&gt; was a victory
+for taxpayers and that spending would fall by three percent next year.
+<iframe src="javascript:alert(2)">framed text</iframe><object data="x.swf">object text</object>
+<svg onload="alert(3)"><text>svgtext</text></svg><noscript><p>noscript text</p></noscript>
+<form><input value="formvalue"><textarea>textareatext</textarea></form>
+<p>Roads and bridges will receive most of the new capital money over the coming decade, the
+budget document says, with a third set aside for transit.
+"""
+
+
+def test_html_news_page_metadata_body_and_captions(tmp_path: Path) -> None:
+    write(tmp_path, "web/cbc-fuel.html", CBC_PAGE)
+    articles, scan = read_folder(tmp_path)
+    assert scan.skipped == [] and scan.warnings == []
+    a = articles["web/cbc-fuel"]
+    assert a.title == "Fuel prices climb again as winter storm hits refineries"
+    assert (a.date, a.author, a.source) == ("2022-01-06", "Pete Evans", "CBC")
+    assert a.url == "https://www.cbc.ca/news/business/fuel-prices-storm-1.6305112"
+    assert a.section == "Business" and a.tags == ("Gas prices",)
+    paragraphs = kinds(a)
+    texts = [t for _, t in paragraphs]
+    # Navigation, ads, share buttons, related links, trending and footer are gone.
+    for furniture in ("Listen Live", "Sign In", "Advertisement", "Share on Facebook", "Related stories",
+                      "Carbon tax rises", "Leafs beat Canadiens", "About CBC News", "All rights reserved"):
+        assert not any(furniture in t for t in texts), furniture
+    assert ("caption", "A driver fills up at a gas station in Toronto on Wednesday. (Evan Mitsui/CBC)") in paragraphs
+    assert ("caption", "Steam rises from a refinery in Port Arthur, Texas. (Adrees Latif/Reuters)") in paragraphs
+    assert ("heading", "Refineries slowed by cold") in paragraphs
+    assert ("boilerplate", "With files from Reuters") in paragraphs
+    assert paragraphs[0] == ("headline", a.title)
+    body = [t for k, t in paragraphs if k == "body"]
+    assert body[0].startswith("Gasoline prices across Canada rose") and len(body) == 5
+    # Paragraph order follows the page.
+    assert texts.index("Refineries slowed by cold") < texts.index(next(t for t in texts if t.startswith("Several")))
+
+
+def test_html_json_ld_metadata_byline_dropped_and_labelled_caption(tmp_path: Path) -> None:
+    write(tmp_path, "bbc.htm", BBC_PAGE)
+    articles, _ = read_folder(tmp_path)
+    a = articles["bbc"]
+    assert a.title == "Ukraine war: Grain ship leaves Odesa port"
+    assert (a.date, a.author, a.source) == ("2022-08-01", "Paul Kirby", "BBC News")
+    paragraphs = kinds(a)
+    texts = [t for _, t in paragraphs]
+    assert ("caption", "Photo: The Razoni was loaded with 26,000 tonnes of maize (Reuters)") in paragraphs
+    assert not any(t in ("By Paul Kirby", "BBC News") for t in texts)
+    assert not any("More on this story" in t or "grain deal explained" in t or "heatwave" in t for t in texts)
+    assert not any("Share" in t or "Skip to content" in t for t in texts)
+    assert texts[-1].startswith("The ship will be inspected in Istanbul")
+    # An HTML file is not in a BBC-style section just because of its folder.
+    assert a.section is None
+
+
+def test_hostile_html_yields_plain_text_only(tmp_path: Path) -> None:
+    write(tmp_path, "hostile.html", HOSTILE_PAGE)
+    articles, scan = read_folder(tmp_path)
+    assert scan.skipped == []
+    a = articles["hostile"]
+    fields = [a.title, a.body, a.author or "", a.source or "", a.url or "", a.section or "", *a.tags]
+    everything = "\n".join(fields)
+    assert not re.search(r"<\s*/?\s*[a-z]", everything, re.I), everything
+    # Escaped text ("&lt;script&gt;alert(4)...") is the page's words, kept as harmless text;
+    # every real script, handler, link target, frame, embed and form control is gone.
+    assert "alert(4)" in everything
+    for bad in ("alert('x')", "alert(1)", "alert(2)", "alert(3)", "alert('xss')", "cookie", "javascript:", "onerror", "document.write", "injected", "svgtext", "noscript text",
+                "framed text", "object text", "formvalue", "textareatext", "color:red"):
+        assert bad not in everything, bad
+    assert a.title == "Council approves new budget"
+    assert a.url is None
+    assert "Residents can read the plan here or at the library" in a.body
+    assert "Mayor Jane Smith said the vote" in a.body
+    assert "Roads and bridges" in a.body
+
+
+def test_markup_in_json_ld_and_meta_never_reaches_a_field() -> None:
+    page = """<html><head><title>Budget &lt;b&gt;vote&lt;/b&gt;</title>
+    <meta property="og:site_name" content="&lt;em&gt;Evil&lt;/em&gt; Times">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "<b>Bold</b> claim",
+    "author": {"@type": "Person", "name": "<a href=javascript:x>Mallory</a> Doe"},
+    "datePublished": "2021-05-04"}</script></head>
+    <body><p>A plain paragraph of text that is long enough to count as the main content of the page.</p>
+    </body></html>"""
+    [a] = read_html(page)
+    fields = [a.title, a.body, a.author or "", a.source or "", a.url or "", *a.tags]
+    assert not any(re.search(r"<\s*/?\s*[a-z]", f, re.I) for f in fields), fields
+    assert "javascript" not in " ".join(fields) and "@type" not in a.body
+    assert a.date == "2021-05-04"
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "<",
+        "<html>",
+        "<html><body></body></html>",
+        "<<<>>><p<p<p>>>&&&&#;&#xZZZ;",
+        "\x0b\x0c<p>\x1f</p>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        "<p>" * 20_000,
+        "<div>" * 5_000 + "deep" + "</div>" * 3,
+        "<table>" + "<tr><td>1</td><td>2</td>" * 500,
+        "<html><head><title></title></head><body><script>only script</script></body></html>",
+        "plain text that is not html at all",
+    ],
+)
+def test_junk_html_never_raises(junk: str) -> None:
+    articles = list(read_html(junk, "junk"))
+    for a in articles:
+        assert not re.search(r"<\s*/?\s*[a-z]", a.title + a.body, re.I)
+        assert "only script" not in a.body
+
+
+def test_junk_html_is_reported_not_fatal(tmp_path: Path) -> None:
+    write(tmp_path, "empty-page.html", "<html><body><div></div></body></html>")
+    write(tmp_path, "ok.txt", "Fine\n\nStill indexed.")
+    articles, scan = read_folder(tmp_path)
+    assert list(articles) == ["ok"]
+    assert [(s.path, s.reason) for s in scan.skipped] == [("empty-page.html", "no title or text found")]
+
+
+def test_html_table_and_list_become_paragraphs() -> None:
+    page = """<html><head><title>Results</title></head><body><article><h1>Election results</h1>
+    <p>Final results were published on Monday evening by the electoral commission in the capital city.</p>
+    <ul><li>Turnout rose to 68 percent, the highest since 1992 in the northern districts.</li>
+    <li>The governing party lost eleven seats to the opposition in the southern provinces.</li></ul>
+    <table><tr><th>Party</th><th>Seats</th></tr><tr><td>Blue</td><td>120</td></tr></table>
+    <p>Coalition talks are expected to begin next week, officials said on Monday night.</p></article></body></html>"""
+    [a] = read_html(page, "r")
+    assert not re.search(r"<\s*/?\s*[a-z]", a.body, re.I)
+    assert "Turnout rose to 68 percent" in a.body and "Coalition talks" in a.body
+    assert all(p.strip() for p in a.body.split("\n\n"))
