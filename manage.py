@@ -21,6 +21,7 @@ from indexer.errors import BylineError
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
+    from indexer.request import SearchRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,31 +109,38 @@ def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) 
 
 
 def query_options(fn: F) -> F:
-    """Filters, sort and duplicate handling shared by `search` and `export`."""
+    """Filters, sort and duplicate handling shared by `search` and `export` (from the registries)."""
+    from indexer.filters import PUBLIC_FILTERS
+    from indexer.request import SORTS
+
     fn = click.option("--all-similar", is_flag=True,
                       help="Show duplicate paragraphs and articles instead of collapsing them.")(fn)
-    fn = click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
-                      default="relevance", show_default=True)(fn)
+    fn = click.option("--sort", type=click.Choice([s.name for s in SORTS]), default="relevance",
+                      show_default=True,
+                      help="; ".join(f"{s.name}: {s.help}" for s in SORTS) + ".")(fn)
+    names = ", ".join(f.name for f in PUBLIC_FILTERS)
+    example = " ".join(f"-f {f.name}={f.example}" for f in PUBLIC_FILTERS[:2])
     fn = click.option("-f", "--filter", "filters", multiple=True, metavar="NAME=VALUE",
-                      help="Filter by date, source, section, place, topic, tag or author "
-                           "(e.g. -f date=2022-01 -f source=cbc); same as NAME:VALUE in the query.")(fn)
+                      help=f"Filter by {names} (e.g. {example}); same as NAME:VALUE in the query.")(fn)
     return click.option("--per-article", is_flag=True, help="Best paragraph per article only.")(fn)
 
 
-def _search_options(filters: tuple[str, ...], sort: str, all_similar: bool,
-                    per_article: bool) -> dict[str, Any]:
-    from indexer.filters import FILTER_NAMES
+def _request(query: str, filters: tuple[str, ...], sort: str, all_similar: bool,
+             per_article: bool, **options: Any) -> SearchRequest:
+    """The SearchRequest the options describe; a bad ``-f`` is a usage error."""
+    from indexer.filters import BY_NAME, PUBLIC_FILTERS
+    from indexer.request import SearchRequest
 
-    options: dict[str, Any] = {"sort": sort, "collapse_similar": not all_similar,
-                               "per_article": 1 if per_article else None}
+    given: list[tuple[str, str]] = []
     for item in filters:
         name, sep, value = item.partition("=")
-        if not sep or name not in FILTER_NAMES or name == "dup":
+        if not sep or name not in BY_NAME or not BY_NAME[name].public:
             raise click.BadParameter(
-                f"{item!r}: use NAME=VALUE with NAME one of date, source, section, place, topic, tag, author",
-                param_hint="--filter")
-        options[name] = value
-    return options
+                f"{item!r}: use NAME=VALUE with NAME one of "
+                + ", ".join(f.name for f in PUBLIC_FILTERS), param_hint="--filter")
+        given.append((name, value))
+    return SearchRequest(query, sort=sort, collapse_similar=not all_similar,
+                         per_article=1 if per_article else None, filters=tuple(given), **options)
 
 
 @cli.command()
@@ -152,9 +160,9 @@ def search(query: str, page: int, limit: int, per_article: bool, filters: tuple[
 
     Example: python manage.py search '"fuel prices" -gas' --per-article -f date=2022-01
     """
-    engine = _engine(_config(source, index))
-    result = engine.search(query, page=page, per_page=limit, strict=strict, facets=facets,
-                           **_search_options(filters, sort, all_similar, per_article))
+    request = _request(query, filters, sort, all_similar, per_article, page=page, per_page=limit,
+                       strict=strict, facets=facets)
+    result = _engine(_config(source, index)).search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -193,9 +201,8 @@ def export(query: str, per_article: bool, filters: tuple[str, ...], sort: str, a
 
     Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
     """
-    engine = _engine(_config(source, index))
-    click.echo(engine.export(query, fmt=fmt, limit=limit,
-                             **_search_options(filters, sort, all_similar, per_article)), nl=False)
+    request = _request(query, filters, sort, all_similar, per_article)
+    click.echo(_engine(_config(source, index)).export(request, fmt=fmt, limit=limit), nl=False)
 
 
 @cli.command()

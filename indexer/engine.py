@@ -19,6 +19,8 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from . import build, feedback, search, storage
+from .parsing import parse, plain_words
+from .request import SearchRequest
 from .analysis import analyze
 from .config import IndexConfig
 from .errors import IndexCorrupt
@@ -104,74 +106,43 @@ class SearchEngine:
 
     # -- searching ------------------------------------------------------------
 
-    def search(
-        self,
-        query: str,
-        page: int = 1,
-        per_page: int = 10,
-        per_article: int | None = None,
-        strict: bool = False,
-        *,
-        sort: str = "relevance",
-        facets: bool = False,
-        collapse_similar: bool = True,
-        snippets: bool = True,
-        expand: bool = False,
-        date: str | None = None,
-        source: str | None = None,
-        section: str | None = None,
-        author: str | None = None,
-        place: str | None = None,
-        topic: str | None = None,
-        tag: str | None = None,
-    ) -> SearchPage:
-        """One page of ranked paragraphs (or best paragraph per article with ``per_article=1``).
+    def search(self, query: str | SearchRequest = "", /, **options: Any) -> SearchPage:
+        """One page of ranked paragraphs (or the best paragraph per article with ``per_article=1``).
 
-        Lenient by default: a query that does not parse is searched as plain
-        words and ``page.notice`` says so; ``strict=True`` raises QueryError.
-        Filters (``date="2022-01"``, ``date="1987-03-01..1987-03-31"``,
-        ``source="cbc"``...) restrict results without changing their order, the
-        same as ``date:`` / ``source:`` in the query. ``sort`` is relevance,
-        newest or oldest; ``facets=True`` adds counts by source, section, place
-        and year plus the coverage-over-time histogram. Identical paragraphs
-        (and near-duplicate articles when grouped) collapse into the best one
-        with ``hit.similar`` counting the rest, unless ``collapse_similar=False``.
-        ``snippets=False`` skips building ``snippet_html`` (for bulk and evaluation runs).
-        ``expand=True`` adds pseudo-relevance feedback (RM3): terms of the best
-        paragraphs of a first pass are added to the query (``feedback_*`` settings).
+        ``query`` is the query text or a whole :class:`SearchRequest`; ``options``
+        are its fields and filters (``page=2``, ``sort="newest"``,
+        ``date="1987-03"``, ``source="reuters"``). Lenient by default: a query
+        that does not parse is searched as plain words and ``page.notice`` says
+        so; ``strict=True`` raises QueryError. Filters restrict results without
+        changing their order, the same as ``date:`` / ``source:`` in the query.
         """
-        filters = {"date": date, "source": source, "section": section, "author": author,
-                   "place": place, "topic": topic, "tag": tag}
+        request = SearchRequest.of(query, **options).bounded(self.config)
         started = time.perf_counter()
-        expansion = self._feedback(query, strict, filters) if expand and sort == "relevance" else None
+        expansion = self._feedback(request) if request.expand and request.sort == "relevance" else None
         with self._searcher() as s:
-            # Pages are immutable and depend only on the query and the index
+            # Pages are immutable and depend only on the request and the index
             # generation, so a repeated query (the web UI's paging, a popular
-            # search) is answered from a small LRU cache.
-            key = (self._local.name, s.reader().generation(), query, page, per_page,
-                   per_article, strict, sort, facets, collapse_similar, snippets,
-                   tuple(sorted(expansion.items())) if expansion else None,
-                   tuple(sorted((k, v) for k, v in filters.items() if v)))
+            # search) is answered from a small LRU cache. The request is the key:
+            # a parameter cannot be left out of it.
+            key = (self._local.name, s.reader().generation(), request,
+                   tuple(sorted(expansion.items())) if expansion else None)
             with self._lock:
                 result = self._results.get(key)
                 if result is not None:
                     self._results.move_to_end(key)
             if result is None:
-                result = search.run(s, query, self.config, page, per_page, per_article, strict,
-                                    sort=sort, filters=filters, facets=facets,
-                                    collapse_similar=collapse_similar, snippets=snippets,
-                                    expansion=expansion)
+                result = search.run(s, request, self.config, expansion)
                 with self._lock:
                     self._results[key] = result
                     while len(self._results) > RESULT_CACHE_SIZE:
                         self._results.popitem(last=False)
         return replace(result, took_ms=(time.perf_counter() - started) * 1000)
 
-    def _feedback(self, query: str, strict: bool, filters: dict[str, str | None]) -> dict[str, float]:
+    def _feedback(self, request: SearchRequest) -> dict[str, float]:
         """RM3 expansion terms (index term -> boost) from the first pass's best paragraphs."""
         cfg = self.config
-        first = self.search(query, per_page=cfg.feedback_docs, per_article=1, strict=strict,
-                            snippets=False, **filters)
+        first = self.search(replace(request, page=1, per_page=cfg.feedback_docs, per_article=1,
+                                    snippets=False, expand=False, facets=False))
         docs = [
             (hit.score, analyze(hit.text if hit.kind == "headline" else f"{hit.title}\n{hit.text}",
                                 cfg.stemmer))
@@ -182,7 +153,7 @@ class SearchEngine:
                 docs, cfg.feedback_terms, lambda t: s.doc_frequency("text", t), s.doc_count(),
                 cfg.feedback_max_df,
             )
-        return feedback.interpolate(model, analyze(search.plain_words(query), cfg.stemmer),
+        return feedback.interpolate(model, analyze(plain_words(request.query), cfg.stemmer),
                                     cfg.feedback_weight)
 
     def warm(self) -> int:
@@ -237,28 +208,30 @@ class SearchEngine:
             h for h in page.hits if h.article_id != article_id and (h.dup or h.article_id) != own
         )[:limit]
 
-    def export(self, query: str, fmt: str = "json", limit: int = 1000, **options: Any) -> str:
+    def export(self, query: str | SearchRequest, fmt: str = "json", limit: int = 1000,
+               **options: Any) -> str:
         """The result set as CSV or JSON (bounded by ``limit``), with the query and a timestamp."""
         from . import export
 
+        request = SearchRequest.of(query, **options)
         limit = max(1, min(limit, self.config.max_results))
-        hits: list[Hit] = []
+        collected: list[Hit] = []
         page_no = 1
         per_page = self.config.max_per_page
-        while len(hits) < limit:
-            page = self.search(query, page=page_no, per_page=per_page, **options)
-            hits.extend(page.hits)
+        while len(collected) < limit:
+            page = self.search(replace(request, page=page_no, per_page=per_page, facets=False))
+            collected.extend(page.hits)
             if page_no >= page.pages or not page.hits:
                 break
             page_no += 1
-        return export.render(query, hits[:limit], fmt, options)
+        return export.render(request.query, collected[:limit], fmt, request.options())
 
     def highlight_article(self, article: Article, query: str) -> tuple[str, ...]:
         """Each paragraph as escaped HTML with the query's matches marked."""
         terms: frozenset[str] = frozenset()
         if query.strip():
             with self._searcher() as s:
-                terms = search.parse(s, query, self.config).terms
+                terms = parse(s, query, self.config).terms
         return tuple(
             highlight(p.text, terms if p.searchable else (), self.config.stemmer)
             for p in article.paragraphs

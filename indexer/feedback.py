@@ -8,7 +8,7 @@ them with the original query: ``weight * query + (1 - weight) * expansion``.
 
 Terms are the index's own (the same analyzer, so stems), which the search
 module turns into extra ``title``/``text`` term queries
-(:func:`indexer.search.run`'s ``expansion``).
+(the ``expansion`` of :func:`indexer.search.run`).
 """
 
 from __future__ import annotations

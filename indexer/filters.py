@@ -1,52 +1,130 @@
 """Metadata filters: ``date:2022-01..2022-03``, ``source:cbc``, ``section:business``...
 
-The same filters come from the query language and from keyword arguments
-(library, CLI, web), and become one Whoosh query that restricts results
-without changing their scores.
+Every filter is declared once in :data:`FILTERS`, with the label and help the
+CLI, the web form and the docs show. The same filters come from the query
+language (``source:cbc``) and from a request's ``filters`` (keyword arguments
+in the library, ``-f NAME=VALUE`` on the CLI, form fields on the web), and
+restrict results without changing their scores. This module only reads and
+checks them; :mod:`indexer.search` turns them into a restriction of the index.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-
-from whoosh import query as wq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from .errors import QueryError
 
-#: Filter name -> index field. Values are matched lowercase and whole.
-KEYWORD_FILTERS = {"source": "source", "section": "section", "place": "place",
-                   "topic": "topic", "tag": "tag"}
-FILTER_NAMES = ("date", *KEYWORD_FILTERS, "author", "dup")
-_FILTER = re.compile(
-    r'(?<![\w:])(date|source|section|place|topic|tag|author|dup):("[^"]*"|[^\s()"]+)', re.I
-)
-_PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
-_HIGH = "~"  # sorts after every digit: "2022-01~" is above every day of January 2022
+FilterKind = Literal["date", "keyword", "words", "exact"]
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Filters as given; empty values mean "no filter"."""
+class Filter:
+    """One filter: its name (as typed, ``name:value``), label, help, and how values match.
 
-    values: dict[str, str] = field(default_factory=dict)
+    ``keyword``: one of several comma-separated values, lowercase and whole;
+    ``words``: every word of the value; ``date``: a day, month, year or range;
+    ``exact``: the value as it is.
+    """
 
-    def __bool__(self) -> bool:
-        return bool(self.values)
+    name: str
+    label: str
+    help: str
+    kind: FilterKind
+    example: str
+    public: bool = True
 
-    def merged(self, other: dict[str, str | None]) -> Filters:
-        values = dict(self.values)
-        values.update({k: v for k, v in other.items() if v})
-        return Filters(values)
+
+#: Every filter, in the order forms and docs list them. ``dup`` is not offered in
+#: forms: it is the target of the "and N similar" link (one cluster's copies).
+FILTERS: tuple[Filter, ...] = (
+    Filter("date", "Date", "a day, month or year (1987-03), a range (1987-03-01..1987-03-15), "
+           "or >, >=, <, <= a date", "date", "1987-03"),
+    Filter("source", "Source", "the outlet (several separated by commas)", "keyword", "reuters"),
+    Filter("section", "Section", "the section or category", "keyword", "business"),
+    Filter("place", "Place", "a place the article is filed under", "keyword", "usa"),
+    Filter("topic", "Topic", "a topic the article is filed under", "keyword", "crude"),
+    Filter("tag", "Tag", "a tag of the article", "keyword", "energy"),
+    Filter("author", "Author", "words of the byline", "words", "smith"),
+    Filter("dup", "Copies of", "one cluster of near-duplicate articles", "exact", "reut2-000#1",
+           public=False),
+)
+BY_NAME: dict[str, Filter] = {f.name: f for f in FILTERS}
+FILTER_NAMES: tuple[str, ...] = tuple(BY_NAME)
+PUBLIC_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.public)
+
+_IN_QUERY = re.compile(
+    r'(?<![\w:])(' + "|".join(FILTER_NAMES) + r'):("[^"]*"|[^\s()"]+)', re.IGNORECASE
+)
+_PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+#: Sorts after every digit: "2022-01~" is above every day of January 2022.
+DATE_HIGH = "~"
 
 
-def extract(text: str) -> tuple[str, Filters]:
-    """Split filters out of a query string: ("oil date:1987-03", ...) -> ("oil", {"date": "1987-03"})."""
+def check_name(name: str) -> str:
+    """``name`` if it is a filter, else QueryError naming the filters there are."""
+    if name not in BY_NAME:
+        raise QueryError(f"unknown filter {name!r}: use one of {', '.join(FILTER_NAMES)}")
+    return name
+
+
+def normalize(values: Mapping[str, str | None] | Iterable[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
+    """(name, value) pairs in registry order, empty values dropped, names checked."""
+    pairs = values.items() if isinstance(values, Mapping) else values
+    found: dict[str, str] = {}
+    for name, value in pairs:
+        check_name(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise QueryError(f"the {name} filter must be text, not {type(value).__name__}")
+        if value.strip():
+            found[name] = value.strip()
+    return tuple((name, found[name]) for name in FILTER_NAMES if name in found)
+
+
+def extract(text: str) -> tuple[str, dict[str, str]]:
+    """Split filters out of a query: ``"oil date:1987-03"`` -> ``("oil", {"date": "1987-03"})``."""
     values: dict[str, str] = {}
-    for m in _FILTER.finditer(text):
+    for m in _IN_QUERY.finditer(text):
         values[m.group(1).lower()] = m.group(2).strip('"')
-    rest = _FILTER.sub(" ", text)
-    return " ".join(rest.split()), Filters(values)
+    rest = _IN_QUERY.sub(" ", text)
+    return " ".join(rest.split()), values
+
+
+def remove(text: str, name: str) -> str:
+    """``text`` without any ``name:value`` in it (a dismissed filter chip)."""
+    pattern = re.compile(r'(?<![\w:])' + re.escape(name) + r':("[^"]*"|[^\s()"]+)', re.IGNORECASE)
+    return " ".join(pattern.sub(" ", text).split())
+
+
+def in_query(text: str, name: str) -> bool:
+    return any(m.group(1).lower() == name for m in _IN_QUERY.finditer(text))
+
+
+def with_value(text: str, name: str, value: str) -> str:
+    """``text`` with ``name:value`` in place of any such filter (quoted when the value needs it)."""
+    quoted = f'"{value}"' if re.search(r'[\s()"]', value) else value
+    return " ".join(f"{remove(text, name)} {name}:{quoted}".split())
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Dates from ``low`` to ``high`` as ISO strings (None: open); ``..._excl`` leaves the end out."""
+
+    low: str | None
+    high: str | None
+    low_excl: bool = False
+    high_excl: bool = False
+
+    def contains(self, value: str) -> bool:
+        if not value:
+            return False
+        if self.low is not None and (value < self.low or (self.low_excl and value == self.low)):
+            return False
+        return not (self.high is not None and (value > self.high or (self.high_excl and value == self.high)))
 
 
 def _date_bound(value: str, what: str) -> str:
@@ -58,45 +136,39 @@ def _date_bound(value: str, what: str) -> str:
     return value
 
 
-def date_query(spec: str) -> wq.Query:
-    """``2022``, ``2022-01-01..2022-01-31``, ``>2021-06``, ``>=``, ``<``, ``<=`` as a date range."""
+def date_range(spec: str) -> DateRange:
+    """``2022``, ``2022-01-01..2022-01-31``, ``>2021-06``, ``>=``, ``<``, ``<=`` as a range."""
     spec = spec.strip()
     what = f"date:{spec}"
     if ".." in spec:
         low, _, high = spec.partition("..")
-        start = _date_bound(low, what) if low else None
-        end = _date_bound(high, what) + _HIGH if high else None
-        return wq.TermRange("date", start, end)
+        return DateRange(_date_bound(low, what) if low else None,
+                         _date_bound(high, what) + DATE_HIGH if high else None)
     for op in (">=", "<=", ">", "<"):
         if spec.startswith(op):
             value = _date_bound(spec[len(op):], what)
             if op == ">":
-                return wq.TermRange("date", value + _HIGH, None, startexcl=True)
+                return DateRange(value + DATE_HIGH, None, low_excl=True)
             if op == ">=":
-                return wq.TermRange("date", value, None)
+                return DateRange(value, None)
             if op == "<":
-                return wq.TermRange("date", None, value, endexcl=True)
-            return wq.TermRange("date", None, value + _HIGH)
+                return DateRange(None, value, high_excl=True)
+            return DateRange(None, value + DATE_HIGH)
     value = _date_bound(spec, what)
-    return wq.TermRange("date", value, value + _HIGH)
+    return DateRange(value, value + DATE_HIGH)
 
 
-def to_query(filters: Filters) -> wq.Query | None:
-    """One query that every result must match, or None."""
-    parts: list[wq.Query] = []
-    for name, value in filters.values.items():
-        if name == "date":
-            parts.append(date_query(value))
-        elif name in KEYWORD_FILTERS:
-            options = [v.strip().lower() for v in value.split(",") if v.strip()]
-            parts.append(wq.Or([wq.Term(KEYWORD_FILTERS[name], v) for v in options]))
-        elif name == "author":
-            words = re.findall(r"\w+", value.lower())
-            parts.append(wq.And([wq.Term("author", w) for w in words]))
-        elif name == "dup":
-            parts.append(wq.Term("dup", value))
-        else:
-            raise QueryError(f"unknown filter {name!r}: use one of {', '.join(FILTER_NAMES)}")
-    if not parts:
-        return None
-    return wq.And(parts) if len(parts) > 1 else parts[0]
+def keyword_values(value: str) -> tuple[str, ...]:
+    """The alternatives of a keyword filter: ``"cbc, Reuters"`` -> ``("cbc", "reuters")``."""
+    return tuple(v.strip().lower() for v in value.split(",") if v.strip())
+
+
+def author_words(value: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", value.lower()))
+
+
+def check(pairs: Iterable[tuple[str, str]]) -> None:
+    """Raise QueryError for a filter whose value cannot be read (a bad date)."""
+    for name, value in pairs:
+        if BY_NAME[check_name(name)].kind == "date":
+            date_range(value)

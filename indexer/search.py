@@ -1,352 +1,150 @@
-"""Query parsing, ranking, collapsing per article, paging and spelling suggestions.
+"""A SearchRequest in, a SearchPage out, in five stages: restrict, rank, collapse and count, page, hits.
 
 Works on an open Whoosh searcher handed in by the engine and returns plain
 frozen dataclasses; nothing here keeps a Whoosh object past the call.
+
+* **restrict**: filters from the query text and from the request become one
+  non-scoring restriction (a bad filter value is an error when strict, a
+  notice otherwise);
+* **rank**: the parsed query is evaluated (:mod:`indexer.matching`) and each
+  score scaled by its paragraph kind;
+* **collapse and count**: identical paragraphs, or near-duplicate articles when
+  grouped, share a group; totals count paragraphs, articles and what is shown;
+* **page**: the best matches of the requested page, at most ``per_article``
+  per group;
+* **hits**: each shown match copied out of the index with its snippet, plus
+  facets and the coverage chart when asked for.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.qparser import (
-    FuzzyTermPlugin,
-    MultifieldParser,
-    OrGroup,
-    PlusMinusPlugin,
-)
 from whoosh.searching import Searcher
 
-from .analysis import TOKEN_PATTERN, analyze, normalize_token, stem
+from . import filters
 from .columns import DocTable, doc_table
 from .config import IndexConfig
 from .errors import QueryError
 from .facets import coverage, facet_counts
-from .filters import Filters as FilterSet
-from .filters import extract as extract_filters
-from .filters import to_query as filters_query
 from .highlighting import snippet
 from .matching import Matches, evaluate
-from .models import Bucket, FacetValue, Hit, SearchPage
-from .schema import SEARCH_FIELDS
+from .models import Bucket, FacetValue, Hit, SearchPage, paragraph_kind
+from .parsing import expand_query, parse, suggest
+from .request import SearchRequest
 from .scoring import weighting_factors
-
-#: Fields a user may name in a query (``title:word``); others are refused.
-QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", "place", "topic",
-                          "tag", "author", "dup", "article_id"})
-#: All-words paragraphs get this much extra weight so they always rank first.
-ALL_TERMS_BOOST = 1000.0
-_FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
 
 
 @dataclass(frozen=True)
-class ParsedQuery:
-    query: wq.Query
-    terms: frozenset[str]  # analysed terms to highlight
+class Restriction:
+    """Stage 1: the words left to parse, the filters in force and the query they make."""
+
+    words: str
+    active: tuple[tuple[str, str], ...]
+    query: wq.Query | None
     notice: str | None
 
 
-def _parser(searcher: Searcher, config: IndexConfig) -> MultifieldParser:
-    parser = MultifieldParser(
-        list(SEARCH_FIELDS),
-        searcher.schema,
-        fieldboosts={"title": config.title_boost, "text": 1.0},
-        group=OrGroup,
-    )
-    parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(PlusMinusPlugin(minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
-    return parser
-
-
-#: Deeper nesting than this is refused: no reader needs it and it costs recursion.
-MAX_NESTING = 20
-#: Wildcards need this many literal letters first: `a*` or `*ing` would scan the vocabulary.
-MIN_WILDCARD_PREFIX = 2
-_WILDCARD_WORD = re.compile(r'(?<![^\s(])([^\s"()]*[*?][^\s"()]*)')
-#: Fuzzy matching beyond two edits matches almost anything and is slow.
-MAX_FUZZY_EDITS = 2
-
-
-def check_syntax(text: str, max_terms: int = 200) -> None:
-    """Raise QueryError naming what to fix in a query string."""
-    if len(text.split()) > max_terms:
-        raise QueryError(
-            f"the query has {len(text.split())} words; the limit is {max_terms}: keep the distinctive ones"
-        )
-    if text.count('"') % 2:
-        raise QueryError('unbalanced quote: close the "phrase" with a second " or remove it')
-    depth = 0
-    for ch in text:
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth < 0:
-            raise QueryError("a ) has no matching (: remove it or add the opening bracket")
-        if depth > MAX_NESTING:
-            raise QueryError(f"brackets nest deeper than {MAX_NESTING} levels: simplify the query")
-    if depth:
-        raise QueryError("a ( is never closed: add the ) or remove it")
-    for name in _FIELD_REF.findall(text):
-        if name.lower() not in QUERY_FIELDS:
-            raise QueryError(
-                f"unknown field {name!r}: use one of {', '.join(sorted(QUERY_FIELDS))}, "
-                "or put the words in quotes"
-            )
-    for m in _WILDCARD_WORD.finditer(text):
-        literal = re.split(r"[*?]", m.group(1).split(":")[-1], maxsplit=1)[0]
-        if len(literal) < MIN_WILDCARD_PREFIX:
-            raise QueryError(
-                f"{m.group(1)!r} would match too many words: put at least {MIN_WILDCARD_PREFIX} "
-                "letters before * or ?"
-            )
-    stripped = text.strip()
-    if re.search(r"(?:^|\s)(AND|OR|NOT|ANDNOT|ANDMAYBE)\s*$", stripped) or re.match(
-        r"^(AND|OR|ANDNOT|ANDMAYBE)\b", stripped
-    ):
-        raise QueryError("an AND/OR/NOT needs a word on each side: add one or remove the operator")
-
-
-def plain_words(text: str) -> str:
-    """The query reduced to its words, for the lenient retry."""
-    return " ".join(m.group(0) for m in TOKEN_PATTERN.finditer(text))
-
-
-_FUZZY = re.compile(r"([^\s~\"():*?]+)~")
-
-
-def _fuzzy_originals(text: str, stemmer: str) -> dict[str, str]:
-    """Stemmed form -> the word as typed, for each ``word~`` (the parser stems it first)."""
-    out = {}
-    for m in _FUZZY.finditer(text):
-        word = normalize_token(m.group(1))
-        out[stem(word, stemmer)] = word
-    return out
-
-
-def _expand(
-    searcher: Searcher, node: wq.Query, config: IndexConfig, originals: dict[str, str]
-) -> wq.Query:
-    """Prefix, wildcard and fuzzy terms expand against the unstemmed vocabulary, then stem.
-
-    Whoosh would otherwise match them against stems, where ``protesters*`` or
-    ``protestors~`` find nothing. Expansions are capped (most frequent first).
-    """
-    if isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and node.fieldname in SEARCH_FIELDS:
-        reader = searcher.reader()
-        word = node.text.lower()
-        if isinstance(node, wq.FuzzyTerm):
-            word = originals.get(word, word)
-            maxdist = min(node.maxdist, MAX_FUZZY_EDITS, max(1, len(word) // 3))
-            words = list(reader.terms_within("spell", word, maxdist, max(1, node.prefixlength)))
+def restriction_query(pairs: tuple[tuple[str, str], ...]) -> wq.Query | None:
+    """One query every result must match (None without filters); QueryError for a bad value."""
+    parts: list[wq.Query] = []
+    for name, value in pairs:
+        kind = filters.BY_NAME[filters.check_name(name)].kind
+        if kind == "date":
+            r = filters.date_range(value)
+            parts.append(wq.TermRange("date", r.low, r.high, startexcl=r.low_excl,
+                                      endexcl=r.high_excl))
+        elif kind == "keyword":
+            parts.append(wq.Or([wq.Term(name, v) for v in filters.keyword_values(value)]))
+        elif kind == "words":
+            parts.append(wq.And([wq.Term(name, w) for w in filters.author_words(value)]))
         else:
-            pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
-            words = []
-            for w in pattern._btexts(reader):
-                words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
-                if len(words) >= config.max_expansions * 50:
-                    break
-        words.sort(key=lambda w: -reader.frequency("spell", w))
-        stems = sorted({stem(normalize_token(w), config.stemmer) for w in words[: config.max_expansions]})
-        if not stems:
-            return wq.NullQuery
-        return wq.Or([wq.Term(node.fieldname, s, boost=node.boost) for s in stems])
-    if isinstance(node, wq.Every) or (
-        isinstance(node, wq.Wildcard) and node.fieldname not in SEARCH_FIELDS
-    ):
-        return node
-    if node.is_leaf():
-        return node
-    return node.apply(lambda child: _expand(searcher, child, config, originals))
-
-
-def _all_terms_first(node: wq.Query, config: IndexConfig) -> wq.Query:
-    """For short queries, paragraphs with every word outrank those with only some.
-
-    Runs on the parser's unnormalised tree, where each word is still its own
-    group (title OR text): all words together get a large boost, so the
-    coordination is strict while BM25 still orders paragraphs within each tier.
-    """
-    if isinstance(node, wq.AndNot):
-        return wq.AndNot(_all_terms_first(node.a, config), node.b)
-    if isinstance(node, wq.Or):
-        words = [
-            q for q in node.subqueries if not isinstance(q, wq.Not) and q is not wq.NullQuery
-        ]
-        if 2 <= len(words) <= config.all_terms_first_max:
-            return wq.Or([wq.And(words, boost=ALL_TERMS_BOOST), node])
-    return node
-
-
-def _count_repeats(node: wq.Query) -> wq.Query:
-    """A word repeated in an OR query counts that many times (as in Lucene's BM25).
-
-    Whoosh would drop the repeats when normalising; long natural-language
-    queries ("titles ... titles ... titles") lean on them. Runs on the
-    unnormalised tree, where each word is its own (title OR text) group, so
-    two forms with one stem (``title``/``titles``) are equal groups.
-    """
-    if isinstance(node, wq.AndNot):
-        return wq.AndNot(_count_repeats(node.a), node.b)
-    if isinstance(node, wq.Or) and len(node.subqueries) > 1:
-        merged: list[wq.Query] = []
-        counts: list[int] = []
-        for q in node.subqueries:
-            if q in merged and not isinstance(q, wq.Not) and q is not wq.NullQuery:
-                counts[merged.index(q)] += 1
-            else:
-                merged.append(q)
-                counts.append(1)
-        if len(merged) < len(node.subqueries):
-            words = []
-            for q, n in zip(merged, counts):
-                if n > 1:
-                    q = copy.copy(q)
-                    q.boost = q.boost * n
-                words.append(q)
-            return node.__class__(words, boost=node.boost)
-    return node
-
-
-def positive_terms(node: wq.Query) -> set[str]:
-    """Analysed terms worth highlighting: not those under NOT."""
-    out: set[str] = set()
-    if isinstance(node, wq.Not):
-        return out
-    if isinstance(node, wq.AndNot):
-        return positive_terms(node.a)
-    if node.is_leaf():
-        for fieldname, text in node.terms(phrases=True) if node.has_terms() else ():
-            if fieldname in SEARCH_FIELDS:
-                out.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
-        return out
-    for child in node.children():
-        out |= positive_terms(child)
-    return out
-
-
-_LETTERS = re.compile(r"[^\W\d_]+")
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
-
-
-def plain_tree(text: str, config: IndexConfig) -> wq.Query | None:
-    """The parser's unnormalised tree for a query of plain words, built directly; else None.
-
-    Most queries are a few words; Whoosh's parser takes longer over them than
-    scoring does. A test holds this tree equal to the parser's.
-    """
-    words = text.split()
-    if not words or len(words) > config.max_query_terms:
+            parts.append(wq.Term(name, value))
+    if not parts:
         return None
-    groups: list[wq.Query] = []
-    for word in words:
-        if word in _OPERATORS or not _LETTERS.fullmatch(word):
-            return None
-        terms = analyze(word, config.stemmer)
-        if len(terms) > 1:
-            return None
-        groups.append(wq.Or([wq.Term("title", terms[0], boost=config.title_boost),
-                             wq.Term("text", terms[0], boost=1.0)]) if terms else wq.Or([]))
-    return wq.Or(groups)
+    return wq.And(parts) if len(parts) > 1 else parts[0]
 
 
-def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = False) -> ParsedQuery:
-    """Parse ``text``; strict raises QueryError, lenient retries as plain words with a notice."""
-    notice = None
+def restrict(request: SearchRequest) -> Restriction:
+    words, in_query = filters.extract(request.query)
+    active = filters.normalize({**in_query, **dict(request.filters)})
     try:
-        check_syntax(text, config.max_query_terms)
-        raw = text
+        return Restriction(words, active, restriction_query(active), None)
     except QueryError as exc:
-        if strict:
+        if request.strict:
             raise
-        raw = " ".join(plain_words(text).split()[: config.max_query_terms])
-        notice = f"Your query was read as plain words because {exc}."
-    fast = plain_tree(raw, config)
-    try:
-        q = fast if fast is not None else _parser(searcher, config).parse(raw, normalize=False)
-    except Exception as exc:  # the whoosh parser signals bad input with many types
-        if strict:
-            raise QueryError(f"cannot parse the query ({exc}); check quotes and operators") from None
-        raw = " ".join(plain_words(text).split()[: config.max_query_terms])
-        try:
-            q = _parser(searcher, config).parse(raw, normalize=False)
-        except Exception:
-            q = wq.NullQuery
-        notice = "Your query was read as plain words because it could not be parsed."
-    originals = _fuzzy_originals(raw, config.stemmer) if "~" in raw else {}
-    q = _expand(searcher, _all_terms_first(_count_repeats(q), config), config, originals).normalize()
-    return ParsedQuery(q, frozenset(positive_terms(q)), notice)
+        return Restriction(words, (), None, f"Filters were ignored: {exc}.")
 
 
-def correct_word(searcher: Searcher, word: str) -> str | None:
-    """The closest known word (fewest edits, then most frequent), or None."""
-    reader = searcher.reader()
-    for maxdist in (1, 2):
-        # prefix=1: first-letter typos are rare, and it makes the scan ~20x cheaper
-        found = [w for w in reader.terms_within("spell", word, maxdist, prefix=1) if w != word]
-        if found:
-            return max(found, key=lambda w: (reader.frequency("spell", w), w))
-    return None
+@dataclass(frozen=True)
+class Ranked:
+    """Stage 2: every match, its final score, and the terms to highlight."""
+
+    found: Matches
+    scores: np.ndarray
+    terms: frozenset[str]
 
 
-def suggest(searcher: Searcher, text: str) -> str | None:
-    """A corrected query from the index's own vocabulary, or None if every word is known."""
-    reader = searcher.reader()
-    changed = False
-    out: list[str] = []
-    pos = 0
-    for m in re.finditer(r"(?<![\w:*?~])[^\W\d_]{3,}(?![\w:*?~])", text):
-        word = m.group(0)
-        out.append(text[pos : m.start()])
-        pos = m.end()
-        lower = word.lower()
-        fixed = None
-        if word not in ("AND", "OR", "NOT") and not reader.frequency("spell", lower):
-            fixed = correct_word(searcher, lower)
-        out.append(fixed or word)
-        changed = changed or fixed is not None
-    out.append(text[pos:])
-    return "".join(out) if changed else None
+def rank(searcher: Searcher, table: DocTable, q: wq.Query, terms: frozenset[str]) -> Ranked:
+    found = evaluate(searcher, table, q)
+    kinds, kind_values = table.codes("kind")
+    factors = weighting_factors(searcher, kind_values)
+    return Ranked(found, found.scores * factors[kinds[found.ids]], terms)
 
 
-def _hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
-         config: IndexConfig, other: int, similar: int, dup: str, snippets: bool) -> Hit:
-    f = searcher.stored_fields(docnum)
-    text = f.get("text", "")
-    return Hit(
-        article_id=f["article_id"],
-        title=f.get("title", ""),
-        paragraph_no=f["paragraph_no"],
-        paragraph_count=f.get("paragraph_count", 0),
-        kind=f.get("kind", "body"),
-        heading=f.get("heading"),
-        score=score,
-        text=text,
-        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars) if snippets else "",
-        other_matches=other,
-        date=f.get("date"),
-        source=f.get("source"),
-        section=f.get("section"),
-        similar=similar,
-        dup=dup or None,
-    )
+@dataclass(frozen=True)
+class Counts:
+    """Stage 3: group of each match (None: none), the counts the page shows."""
+
+    total: int
+    articles: int
+    shown: int
+    key_field: str | None
+    groups: np.ndarray | None
+    group_sizes: np.ndarray | None
+    arts: np.ndarray
+    per_art: np.ndarray
 
 
-def _order_key(table: DocTable, found: Matches, scores: np.ndarray, sort: str) -> np.ndarray:
+def collapse_and_count(table: DocTable, found: Matches, request: SearchRequest) -> Counts:
+    # Collapse near-duplicate articles (grouped) or identical paragraphs; with
+    # copies shown, grouped results still collapse on the article itself.
+    if request.grouped:
+        key_field: str | None = "dup" if request.collapse_similar else "article_id"
+    else:
+        key_field = "phash" if request.collapse_similar else None
+    article_codes, article_values = table.codes("article_id")
+    arts = article_codes[found.ids]
+    per_art = np.bincount(arts, minlength=len(article_values))
+    total = len(found)
+    articles = int(np.count_nonzero(per_art))
+    groups = table.codes(key_field)[0][found.ids] if key_field else None
+    group_sizes = np.bincount(groups) if groups is not None and len(groups) else None
+    if request.grouped:
+        shown = articles
+    elif group_sizes is not None:
+        shown = int(group_sizes[0] + np.count_nonzero(group_sizes[1:]))
+    else:
+        shown = total
+    return Counts(total, articles, shown, key_field, groups, group_sizes, arts, per_art)
+
+
+def order_key(table: DocTable, found: Matches, scores: np.ndarray, sort: str) -> np.ndarray:
     """Smaller is better: minus the score, or the date rank for newest/oldest."""
     if sort == "relevance":
         return -scores
     codes, values = table.codes("date")
-    rank = np.argsort(np.argsort(np.asarray(values, dtype=object), kind="stable"), kind="stable")
-    dates = rank[codes[found.ids]].astype(np.float64)
+    rank_of = np.argsort(np.argsort(np.asarray(values, dtype=object), kind="stable"), kind="stable")
+    dates = rank_of[codes[found.ids]].astype(np.float64)
     return -dates if sort == "newest" else dates
 
 
-def _top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int,
-         want: int) -> list[int]:
+def top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int,
+        want: int) -> list[int]:
     """Positions of the best ``want`` matches (ties: lower docnum), at most ``per_group`` per group.
 
     Group code 0 (no key) never collapses. Only a prefix of the ranking is
@@ -378,157 +176,120 @@ def _top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: 
         take *= 4
 
 
-SORTS = ("relevance", "newest", "oldest")
+def hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
+        config: IndexConfig, other: int, similar: int, dup: str, snippets: bool) -> Hit:
+    """One match copied out of the index (stored fields and a snippet)."""
+    f = searcher.stored_fields(docnum)
+    text = f.get("text", "")
+    return Hit(
+        article_id=f["article_id"],
+        title=f.get("title", ""),
+        paragraph_no=f["paragraph_no"],
+        paragraph_count=f.get("paragraph_count", 0),
+        kind=paragraph_kind(f.get("kind", "body")),
+        heading=f.get("heading"),
+        score=score,
+        text=text,
+        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars) if snippets else "",
+        other_matches=other,
+        date=f.get("date"),
+        source=f.get("source"),
+        section=f.get("section"),
+        similar=similar,
+        dup=dup or None,
+    )
 
 
-def _only_words(node: wq.Query) -> bool:
-    """True for an OR of words (as typed, repeated, expanded or all-terms-first boosted)."""
-    if isinstance(node, wq.Term) or node is wq.NullQuery:
-        return True
-    if isinstance(node, wq.Or) or (isinstance(node, wq.And) and node.boost == ALL_TERMS_BOOST):
-        return all(_only_words(child) for child in node.children())
-    return False
+def hits(searcher: Searcher, table: DocTable, ranked: Ranked, counts: Counts, chosen: list[int],
+         request: SearchRequest, config: IndexConfig) -> tuple[Hit, ...]:
+    """Stage 5: the page's matches as Hits, with "+k more" and "and N similar"."""
+    found, groups, sizes = ranked.found, counts.groups, counts.group_sizes
+    dup_codes, dup_values = table.codes("dup")
+    out = []
+    for pos in chosen:
+        docnum = int(found.ids[pos])
+        dup = dup_values[dup_codes[docnum]]
+        other = similar = 0
+        if request.grouped:
+            other = int(counts.per_art[counts.arts[pos]]) - 1
+            if counts.key_field == "dup" and dup and groups is not None:
+                similar = len(np.unique(counts.arts[groups == groups[pos]])) - 1
+        elif counts.key_field == "phash" and groups is not None and sizes is not None and groups[pos]:
+            similar = int(sizes[groups[pos]]) - 1
+        score = float(ranked.scores[pos]) if request.sort == "relevance" else 0.0  # 0 by date
+        out.append(hit(searcher, docnum, score, ranked.terms, config, other, similar, dup,
+                       request.snippets))
+    return tuple(out)
 
 
-def expand_query(q: wq.Query, expansion: dict[str, float], config: IndexConfig) -> wq.Query:
-    """``q`` plus weighted expansion terms (index terms, already analysed) in title and text.
-
-    An OR of words simply gains the terms; a query with constraints (NOT, +,
-    phrases, AND) keeps its matches and the terms only reorder them.
-    """
-    extra = wq.Or([
-        wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
-        for t, w in sorted(expansion.items())
-    ])
-    return wq.Or([q, extra]) if _only_words(q) else wq.AndMaybe(q, extra)
+def facets_of(table: DocTable, found: Matches, counts: Counts
+              ) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
+    """Facet counts and the coverage chart over the matching articles."""
+    rep = np.zeros(len(counts.per_art), dtype=np.int64)  # one matching paragraph per article
+    rep[counts.arts] = found.ids
+    docs = rep[np.flatnonzero(counts.per_art)]
+    return tuple(facet_counts(table, docs).items()), coverage(table, docs)
 
 
-def run(
-    searcher: Searcher,
-    text: str,
-    config: IndexConfig,
-    page: int = 1,
-    per_page: int = 10,
-    per_article: int | None = None,
-    strict: bool = False,
-    sort: str = "relevance",
-    filters: dict[str, str | None] | None = None,
-    facets: bool = False,
-    collapse_similar: bool = True,
-    snippets: bool = True,
-    expansion: dict[str, float] | None = None,
-) -> SearchPage:
-    """Search and return one page of hits, grouped per article when ``per_article`` is set.
+def run(searcher: Searcher, request: SearchRequest, config: IndexConfig,
+        expansion: dict[str, float] | None = None) -> SearchPage:
+    """One page for ``request`` (already :meth:`~SearchRequest.bounded` by the engine).
 
     ``expansion`` (index term -> boost, from :mod:`indexer.feedback`) adds
-    pseudo-relevance feedback terms to a parsed query.
+    pseudo-relevance feedback terms to the parsed query.
     """
-    grouped = bool(per_article)
-    per_page = max(1, min(int(per_page), config.max_per_page))
-    page = max(1, int(page))
+    text, grouped, per_page, page = request.query, request.grouped, request.per_page, request.page
     if len(text) > config.max_query_length:
-        message = (
-            f"the query is {len(text)} characters long; the limit is {config.max_query_length}: "
-            "shorten it"
-        )
-        if strict:
+        message = (f"the query is {len(text)} characters long; the limit is "
+                   f"{config.max_query_length}: shorten it")
+        if request.strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
-    if sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    words, found = extract_filters(text)
-    active = found.merged(filters or {})
-    notice = None
-    try:
-        restrict = filters_query(active)
-    except QueryError as exc:
-        if strict:
-            raise
-        restrict, active = None, FilterSet({})
-        notice = f"Filters were ignored: {exc}."
-    parsed = parse(searcher, words, config, strict) if words.strip() else None
-    notice = notice or (parsed.notice if parsed else None)
+    # 1. restrict
+    r = restrict(request)
+    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
-        if restrict is None:
-            if words.strip() and notice is None:
+        if r.query is None:
+            if r.words.strip() and notice is None:
                 notice = "The query has only very common words (such as 'the'), which are not indexed."
-            return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, words), notice,
-                              grouped=grouped, sort=sort, filters=tuple(active.values.items()))
+            return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, r.words), notice,
+                              grouped=grouped, sort=request.sort, filters=r.active)
         q: wq.Query = wq.Every()
         terms: frozenset[str] = frozenset()
     else:
         q, terms = parsed.query, parsed.terms
         if expansion:
             q = expand_query(q, expansion, config)
-    if restrict is not None:
-        q = wq.And([q, wq.ConstantScoreQuery(restrict, 0.0)])
-    deepest = config.max_results
-    page = min(page, max(1, deepest // per_page))
-    limit = page * per_page
+    if r.query is not None:
+        q = wq.And([q, wq.ConstantScoreQuery(r.query, 0.0)])
+    # 2. rank
     table = doc_table(searcher)
-    found = evaluate(searcher, table, q)
-    kinds, kind_values = table.codes("kind")
-    factors = weighting_factors(searcher, kind_values)
-    scores = found.scores * factors[kinds[found.ids]]
-    # Collapse near-duplicate articles (grouped) or identical paragraphs; with
-    # copies shown, grouped results still collapse on the article itself.
-    if per_article:
-        key_field: str | None = "dup" if collapse_similar else "article_id"
-    else:
-        key_field = "phash" if collapse_similar else None
-    article_codes, article_values = table.codes("article_id")
-    arts = article_codes[found.ids]
-    per_art = np.bincount(arts, minlength=len(article_values))
-    total = len(found)
-    articles = int(np.count_nonzero(per_art))
-    groups = table.codes(key_field)[0][found.ids] if key_field else None
-    group_sizes = np.bincount(groups) if groups is not None and len(groups) else None
-    chosen = _top(found, _order_key(table, found, scores, sort), groups,
-                  int(per_article) if per_article else 1, limit)
-    start = (page - 1) * per_page
-    if per_article:
-        shown = articles
-    elif group_sizes is not None:
-        shown = int(group_sizes[0] + np.count_nonzero(group_sizes[1:]))
-    else:
-        shown = total
-    pages = max(1, math.ceil(min(shown, deepest) / per_page)) if shown else 0
-    dup_codes, dup_values = table.codes("dup")
-    hits = []
-    for pos in chosen[start:limit]:
-        docnum = int(found.ids[pos])
-        dup = dup_values[dup_codes[docnum]]
-        other = similar = 0
-        if per_article:
-            other = int(per_art[arts[pos]]) - 1
-            if key_field == "dup" and dup:
-                similar = len(np.unique(arts[groups == groups[pos]])) - 1
-        elif key_field == "phash" and groups is not None and groups[pos]:
-            similar = int(group_sizes[groups[pos]]) - 1
-        score = float(scores[pos]) if sort == "relevance" else 0.0  # 0 when sorted by date
-        hits.append(_hit(searcher, docnum, score, terms, config, other, similar, dup, snippets))
-    facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
-    buckets: tuple[Bucket, ...] = ()
-    if facets:
-        # one matching paragraph per article: any carries the article's metadata
-        rep = np.zeros(len(per_art), dtype=np.int64)
-        rep[arts] = found.ids
-        docs = rep[np.flatnonzero(per_art)]
-        facet_values = tuple(facet_counts(table, docs).items())
-        buckets = coverage(table, docs)
+    ranked = rank(searcher, table, q, terms)
+    # 3. collapse and count
+    counts = collapse_and_count(table, ranked.found, request)
+    # 4. page
+    limit = page * per_page
+    chosen = top(ranked.found, order_key(table, ranked.found, ranked.scores, request.sort),
+                 counts.groups, request.per_article or 1, limit)
+    pages = max(1, math.ceil(min(counts.shown, config.max_results) / per_page)) if counts.shown else 0
+    # 5. hits, facets
+    shown = hits(searcher, table, ranked, counts, chosen[(page - 1) * per_page : limit], request,
+                 config)
+    facet_values, buckets = facets_of(table, ranked.found, counts) if request.facets else ((), ())
     return SearchPage(
         query=text,
-        total=total,
-        articles=articles,
+        total=counts.total,
+        articles=counts.articles,
         page=page,
         pages=pages,
         per_page=per_page,
-        hits=tuple(hits),
-        corrected_query=suggest(searcher, words) if words.strip() else None,
+        hits=shown,
+        corrected_query=suggest(searcher, r.words) if r.words.strip() else None,
         notice=notice,
         grouped=grouped,
-        sort=sort,
-        filters=tuple(active.values.items()),
+        sort=request.sort,
+        filters=r.active,
         facets=facet_values,
         coverage=buckets,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indexer.request import SearchRequest
 from indexer.evaluation import (
     average_precision,
     mean_metrics,
@@ -297,7 +298,7 @@ def test_expansion_is_off_by_default_and_adds_terms_from_the_top_results(make_en
     engine.reindex()
     plain = [h.article_id for h in engine.search("locomotive", per_article=1).hits]
     assert sorted(plain) == ["a", "b"]  # c never says "locomotive"
-    terms = engine._feedback("locomotive", False, {})
+    terms = engine._feedback(SearchRequest("locomotive"))
     assert {"boiler", "steam"} <= set(terms)
     expanded = [h.article_id for h in engine.search("locomotive", per_article=1, expand=True).hits]
     assert sorted(expanded[:2]) == ["a", "b"] and expanded[2] == "c"  # found through steam, boiler

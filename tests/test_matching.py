@@ -11,7 +11,7 @@ from indexer import IndexConfig
 from indexer.columns import doc_table
 from indexer.engine import SearchEngine
 from indexer.matching import evaluate
-from indexer.search import parse
+from indexer.parsing import parse
 
 from .conftest import SEEDS, write
 

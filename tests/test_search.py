@@ -349,7 +349,7 @@ def test_plain_word_queries_skip_the_parser_with_the_same_tree(engine: SearchEng
     """plain_tree must build exactly what Whoosh's parser builds, or decline."""
     import random
 
-    from indexer.search import _parser, plain_tree
+    from indexer.parsing import _parser, plain_tree
 
     rng = random.Random(5)
     vocabulary = ["fuel", "Prices", "the", "of", "Kazakhstan", "protesters", "AND", "or", "NOT",

@@ -165,7 +165,7 @@ def test_sort_by_date(news: Any, sort: str) -> None:
 
 def test_bad_sort_is_a_400(news: Any) -> None:
     r = news.get("/search?q=oil&sort=loudest")
-    assert r.status_code == 400 and "sort must be relevance, newest or oldest" in text(r)
+    assert r.status_code == 400 and "sort must be one of relevance, newest, oldest" in text(r)
 
 
 # -- facets -------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def test_api_search_takes_the_new_parameters(news: Any, news_engine: Any) -> Non
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("q=oil&sort=loudest", "sort must be relevance, newest or oldest"),
+        ("q=oil&sort=loudest", "sort must be one of relevance, newest, oldest"),
         ("q=oil&date=yesterday", "cannot read the date 'yesterday'"),
         ("q=oil+date:soon", "cannot read the date 'soon'"),
         ("q=oil&similar=all", "similar must be 'show'"),

@@ -33,7 +33,9 @@ from indexer.errors import (
     IndexMissing,
     QueryError,
 )
+from indexer import filters as filter_registry
 from indexer.models import KINDS, Article, SearchPage
+from indexer.request import SORT_NAMES, SORTS, SearchRequest
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -66,12 +68,8 @@ def engine() -> SearchEngine:
 # -- request parsing -----------------------------------------------------------
 
 
-#: Metadata filters the UI and the API take as parameters (the library's keyword arguments).
-FILTERS = ("date", "source", "section", "author", "place", "topic", "tag")
-SORTS = ("relevance", "newest", "oldest")
-#: A filter written in the query text (``source:cbc``, ``dup:"a b"``): the library's grammar,
-#: repeated here only to remove one when its chip is dismissed (webui never imports Whoosh).
-QUERY_FILTER = r'(?<![\w:]){name}:("[^"]*"|[^\s()"]+)'
+#: Metadata filters the UI and the API take as parameters: the library's registry.
+FILTERS = tuple(f.name for f in filter_registry.PUBLIC_FILTERS)
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 EXPORT_LIMIT = 1000
 
@@ -116,17 +114,15 @@ class SearchArgs:
             del out["sort"]
         return {k: v for k, v in out.items() if v not in (None, "", False)}
 
-    def engine_options(self) -> dict[str, Any]:
-        """Keyword arguments for ``SearchEngine.search``/``export`` (besides query and paging)."""
+    def request(self, **changes: Any) -> SearchRequest:
+        """The library's request for this search (the web page always shows facets)."""
         # A dup: filter asks for one cluster's copies: list them rather than collapse them again.
-        collapse = not self.similar and not re.search(QUERY_FILTER.format(name="dup"), self.q, re.IGNORECASE)
-        return {
-            "per_article": 1 if self.group == "article" else None,
-            "sort": self.sort,
-            "facets": True,
-            "collapse_similar": collapse,
-            **self.filter,
-        }
+        collapse = not self.similar and not filter_registry.in_query(self.q, "dup")
+        request = SearchRequest(self.q, page=self.page, per_page=self.per_page,
+                                per_article=1 if self.group == "article" else None,
+                                sort=self.sort, facets=True, collapse_similar=collapse,
+                                filters=self.filters)
+        return replace(request, **changes) if changes else request
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -183,8 +179,8 @@ def search_args() -> SearchArgs:
     if group not in GROUPS:
         abort(400, description=f"group must be 'article' or 'paragraph', not {group[:30]!r}.")
     sort = request.args.get("sort", "").strip() or "relevance"
-    if sort not in SORTS:
-        abort(400, description=f"sort must be relevance, newest or oldest, not {sort[:30]!r}.")
+    if sort not in SORT_NAMES:
+        abort(400, description=f"sort must be one of {', '.join(SORT_NAMES)}, not {sort[:30]!r}.")
     similar = request.args.get("similar", "").strip()
     if similar not in ("", "show"):
         abort(400, description=f"similar must be 'show' (or left out), not {similar[:30]!r}.")
@@ -196,30 +192,25 @@ def search_args() -> SearchArgs:
 
 def run_search(args: SearchArgs) -> SearchPage:
     """One page of results; a page past the last one shows the last page."""
-    options = args.engine_options()
-    result = engine().search(args.q, page=args.page, per_page=args.per_page, **options)
+    result = engine().search(args.request())
     if result.pages and result.page > result.pages:
-        result = engine().search(args.q, page=result.pages, per_page=args.per_page, **options)
+        result = engine().search(args.request(page=result.pages))
     return result
 
 
 def without_filter(args: SearchArgs, name: str) -> dict[str, Any]:
     """Link parameters for this search with one filter removed, from the parameters and the query."""
-    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.IGNORECASE)
-    return args.params(q=" ".join(q.split()), page=1, **{name: None})
+    return args.params(q=filter_registry.remove(args.q, name), page=1, **{name: None})
 
 
 def with_filter(args: SearchArgs, name: str, value: str) -> dict[str, Any]:
     """Link parameters for this search narrowed by one more filter (replacing the same one)."""
-    q = re.sub(QUERY_FILTER.format(name=re.escape(name)), " ", args.q, flags=re.IGNORECASE)
-    return args.params(q=" ".join(q.split()), page=1, **{name: value})
+    return args.params(q=filter_registry.remove(args.q, name), page=1, **{name: value})
 
 
 def dup_query(q: str, label: str) -> str:
     """``q`` with ``dup:<label>`` added (quoted when the label needs it): lists one cluster."""
-    q = re.sub(QUERY_FILTER.format(name="dup"), " ", q, flags=re.IGNORECASE)
-    value = f'"{label}"' if re.search(r'[\s()"]', label) else label
-    return " ".join(f"{q} dup:{value}".split())
+    return filter_registry.with_value(q, "dup", label)
 
 
 @dataclass(frozen=True)
@@ -356,12 +347,12 @@ def search() -> Any:
         facet_names=FACET_LABELS,
         options={name: facet_options(result, args, name) for name in ("source", "section")},
         filter_labels=FILTER_LABELS,
+        sorts=SORTS,
     )
 
 
 FACET_LABELS = {"source": "Source", "section": "Section", "place": "Place", "year": "Year"}
-FILTER_LABELS = {"date": "Date", "source": "Source", "section": "Section", "author": "Author",
-                 "place": "Place", "topic": "Topic", "tag": "Tag", "dup": "Copies of"}
+FILTER_LABELS = {f.name: f.label for f in filter_registry.FILTERS}
 
 
 def date_inputs(spec: str) -> tuple[str, str, str]:
@@ -447,9 +438,7 @@ def export(fmt: str) -> Response:
     if fmt not in EXPORT_FORMATS:
         abort(404, description="Exports are /export.csv and /export.json.")
     args = search_args()
-    options = args.engine_options()
-    options.pop("facets")
-    body = engine().export(args.q, fmt=fmt, limit=EXPORT_LIMIT, **options)
+    body = engine().export(args.request(facets=False), fmt=fmt, limit=EXPORT_LIMIT)
     response = make_response(body)
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{export_name(args)}.{fmt}"'
@@ -613,8 +602,8 @@ def clear_url(args: SearchArgs) -> str:
     """This query with every filter removed (from the parameters and the query text)."""
     q = args.q
     for name in FILTER_LABELS:
-        q = re.sub(QUERY_FILTER.format(name=name), " ", q, flags=re.IGNORECASE)
-    params = args.params(q=" ".join(q.split()), page=1, **dict.fromkeys(FILTERS))
+        q = filter_registry.remove(q, name)
+    params = args.params(q=q, page=1, **dict.fromkeys(FILTERS))
     return url_for("byline.search", **params)
 
 

@@ -1,0 +1,136 @@
+"""SearchRequest: every parameter of a search, declared and checked once.
+
+The engine's keyword arguments, the CLI's options, the web form and the
+result cache's key are all this one frozen, hashable dataclass, so a new
+parameter is added here and nowhere else, and can never be left out of the
+cache key. Sorts are a registry (:data:`SORTS`) read by the CLI, the web form
+and the docs, as filters are (:data:`indexer.filters.FILTERS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+from . import filters as filter_registry
+from .errors import QueryError
+
+if TYPE_CHECKING:
+    from .config import IndexConfig
+
+
+@dataclass(frozen=True)
+class Sort:
+    """One order results can come in."""
+
+    name: str
+    label: str
+    help: str
+
+
+SORTS: tuple[Sort, ...] = (
+    Sort("relevance", "Best match", "paragraphs holding every word first, then by BM25 score"),
+    Sort("newest", "Newest first", "by the article's date, newest first"),
+    Sort("oldest", "Oldest first", "by the article's date, oldest first"),
+)
+SORT_NAMES: tuple[str, ...] = tuple(s.name for s in SORTS)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search. Build it with :meth:`of` to give filters as keywords (``source="cbc"``).
+
+    ``per_article=1`` returns the best paragraph per article (``hit.other_matches``
+    counts the rest); ``collapse_similar`` folds identical paragraphs, and
+    near-duplicate articles when grouped, into the best copy (``hit.similar``);
+    ``facets`` adds counts by source, section, place and year and the coverage
+    histogram; ``snippets=False`` skips building ``snippet_html``; ``expand``
+    adds pseudo-relevance feedback terms (RM3, the ``feedback_*`` settings);
+    ``strict`` raises QueryError for a query that does not parse instead of
+    searching its words.
+    """
+
+    query: str = ""
+    page: int = 1
+    per_page: int = 10
+    per_article: int | None = None
+    strict: bool = False
+    sort: str = "relevance"
+    facets: bool = False
+    collapse_similar: bool = True
+    snippets: bool = True
+    expand: bool = False
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.query, str):
+            raise QueryError(f"the query must be text, not {type(self.query).__name__}")
+        for name in ("page", "per_page"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise QueryError(f"{name} must be a whole number of at least 1, not {value!r}")
+        if self.per_article is not None and (
+            isinstance(self.per_article, bool) or not isinstance(self.per_article, int)
+            or self.per_article < 1
+        ):
+            raise QueryError(f"per_article must be None or at least 1, not {self.per_article!r}")
+        for name in ("strict", "facets", "collapse_similar", "snippets", "expand"):
+            if not isinstance(getattr(self, name), bool):
+                raise QueryError(f"{name} must be True or False, not {getattr(self, name)!r}")
+        if self.sort not in SORT_NAMES:
+            raise QueryError(f"sort must be one of {', '.join(SORT_NAMES)}, not {self.sort!r}")
+        object.__setattr__(self, "filters", filter_registry.normalize(tuple(self.filters)))
+
+    @classmethod
+    def of(cls, query: str | SearchRequest = "", **options: Any) -> SearchRequest:
+        """A request from a query (or a request to change) and keyword options.
+
+        Options are the fields above plus one keyword per filter
+        (``date="1987-03"``, ``source="reuters"``; None leaves a filter out).
+        """
+        base = query if isinstance(query, SearchRequest) else cls(query)
+        names = {f.name for f in fields(cls)}
+        changes: dict[str, Any] = {}
+        given = dict(base.filters)
+        for key, value in options.items():
+            if key in names:
+                changes[key] = value
+            elif key in filter_registry.BY_NAME:
+                given[key] = value
+            else:
+                raise TypeError(
+                    f"unknown search option {key!r}; options are {', '.join(sorted(names))} "
+                    f"and the filters {', '.join(filter_registry.FILTER_NAMES)}"
+                )
+        if "filters" not in changes:
+            changes["filters"] = tuple(given.items())
+        return replace(base, **changes)
+
+    def filter(self, name: str) -> str | None:
+        """The value of one filter given in the request (not in the query text), or None."""
+        return dict(self.filters).get(name)
+
+    @property
+    def grouped(self) -> bool:
+        return self.per_article is not None
+
+    def bounded(self, config: IndexConfig) -> SearchRequest:
+        """The request within the configured limits: page size and the deepest page."""
+        per_page = min(self.per_page, config.max_per_page)
+        page = min(self.page, max(1, config.max_results // per_page))
+        if (page, per_page) == (self.page, self.per_page):
+            return self
+        return replace(self, page=page, per_page=per_page)
+
+    def options(self) -> dict[str, Any]:
+        """The fields that differ from the defaults, filters by name (for export headers)."""
+        out: dict[str, Any] = {}
+        default = SearchRequest()
+        for f in fields(self):
+            if f.name in ("query", "filters"):
+                continue
+            value = getattr(self, f.name)
+            if value != getattr(default, f.name):
+                out[f.name] = value
+        out.update(self.filters)
+        return out
