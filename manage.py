@@ -2,7 +2,7 @@
 """Byline's command line: reindex, search, stats, serve.
 
 Settings come from ``--source``/``--index``, else ``BYLINE_SOURCE_DIR`` /
-``BYLINE_INDEX_DIR``, else ``seeds/`` and ``var/index`` beside this file.
+``BYLINE_INDEX_DIR``, else ``seeds/`` and ``var/index`` in the working folder.
 A ``BylineError`` becomes one line on stderr and exit status 1, never a traceback.
 """
 
@@ -38,10 +38,10 @@ def _engine(config: IndexConfig) -> SearchEngine:
 
 def location_options(fn: F) -> F:
     fn = click.option(
-        "--index", type=click.Path(path_type=Path), help="Index folder (default: var/index)."
+        "--index", type=click.Path(path_type=Path), help="Index folder (default: var/index in the working folder)."
     )(fn)
     return click.option(
-        "--source", type=click.Path(path_type=Path), help="Documents folder (default: seeds/)."
+        "--source", type=click.Path(path_type=Path), help="Documents folder (default: seeds/ in the working folder)."
     )(fn)
 
 

@@ -18,7 +18,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from . import duplicates, segment_writer, storage
-from .analysis import encode_counts, load_stem_table, stem_table, words
+from .analysis import encode_counts, words
 from .config import IndexConfig
 from .formats import Scan, read_file
 from .formats import walk as iter_files
@@ -272,7 +272,7 @@ def reindex(
             articles, paragraphs = storage.count(s)
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
         if full:
-            save_stems(index_dir, config.stemmer, ix=final)
+            storage.save_stems(index_dir, config.stemmer, ix=final)
         stats = IndexStats(
             articles=articles,
             paragraphs=paragraphs,
@@ -287,84 +287,6 @@ def reindex(
         )
         storage.write_meta(index_dir, stats.to_dict())
         return stats
-
-
-def _stems_path(index_dir: Path, name: str | None) -> Path:
-    return index_dir / f"stems-{name}.tsv"
-
-
-def load_stems(index_dir: Path, stemmer: str) -> int:
-    """Seed the stem cache from the live index's stem table; returns entries loaded.
-
-    With the table a search whose words occur in the index never needs NLTK,
-    so a cold ``manage.py search`` does not pay for importing it.
-    """
-    if stemmer == "none":
-        return 0
-    path = _stems_path(index_dir, storage.current_name_or_none(index_dir))
-    try:
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if _LOADED.get(stemmer) == key:
-            return 0
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return 0
-    if not lines or lines[0] != f"# byline stems {stemmer}":
-        return 0
-    table = dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
-    load_stem_table(stemmer, table)
-    _LOADED[stemmer] = key
-    return len(table)
-
-
-_LOADED: dict[str, tuple[str, int, int]] = {}
-
-
-def save_stems(index_dir: Path, stemmer: str, ix: FileIndex | None = None,
-               words: Iterable[str] | None = None) -> None:
-    """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`).
-
-    With ``words`` (an incremental run) only words missing from the table are
-    stemmed and added; words of deleted articles stay, which is harmless since
-    every entry is still what the stemmer returns.
-    """
-    name = storage.current_name_or_none(index_dir)
-    if stemmer == "none" or name is None:
-        return
-    path = _stems_path(index_dir, name)
-    header = f"# byline stems {stemmer}"
-    lines: list[str] = []
-    if words is not None:
-        try:
-            lines = path.read_text(encoding="utf-8").split("\n")
-        except (OSError, UnicodeDecodeError):
-            lines = []
-    if lines and lines[0] == header:
-        have = {line.split("\t", 1)[0] for line in lines[1:] if "\t" in line}
-        assert words is not None
-        new = sorted({w for w in words if w not in have and "\t" not in w and "\n" not in w})
-        if not new:
-            return
-        body = "\n".join(line for line in lines[1:] if line) + "\n"
-    else:
-        load_stems(index_dir, stemmer)  # words known from the last run are not stemmed again
-        with (ix or storage.open_index(index_dir)).reader() as reader:
-            new = [w for w in reader.field_terms("spell") if "\t" not in w and "\n" not in w]
-        body = ""
-    table = stem_table(stemmer, new)
-    tmp = path.with_suffix(".tmp")
-    try:
-        tmp.write_text(
-            header + "\n" + body + "".join(f"{w}\t{s}\n" for w, s in table.items()),
-            encoding="utf-8",
-        )
-        os.replace(tmp, path)  # readers see the old table or the new one, never half
-        for old in index_dir.glob("stems-*.tsv"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as exc:  # only an optimisation: searching works without it
-        log.warning("could not write the stem table %s: %s", path, exc)
 
 
 def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
@@ -399,7 +321,7 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     files: dict[str, FileEntry] = {}
     articles = [_with_paragraphs(a)
                 for a in _source_articles(config, scan, progress, files_out=files)]
-    load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
+    storage.load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
     procs = config.writer_procs or min(os.cpu_count() or 1, 4)
     if len(articles) < PARALLEL_MIN_ARTICLES:
         procs = 1
@@ -424,7 +346,7 @@ def _incremental(
     known = _existing_hashes(ix)
     scan.known = known
     name = storage.current_name(config.index_dir)
-    load_stems(config.index_dir, config.stemmer)  # words the index knows need no NLTK
+    storage.load_stems(config.index_dir, config.stemmer)  # words the index knows need no NLTK
     previous = storage.read_manifest(config.index_dir, name)
     files: dict[str, FileEntry] = {}
     reused: set[str] = set()
@@ -478,5 +400,5 @@ def _incremental(
 
     _write(writer, config.index_dir, work, mergetype=merge)
     storage.write_manifest(config.index_dir, name, files)
-    save_stems(config.index_dir, config.stemmer, words=added_words)
+    storage.save_stems(config.index_dir, config.stemmer, words=added_words)
     return counts

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
+from . import whoosh_internals
+
 #: Decoded segments kept (a live index has a handful; old generations age out).
 _CACHE_SEGMENTS = 64
 _cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
@@ -54,13 +56,8 @@ def _raw_values(reader: Any, name: str) -> list[bytes]:
     if not reader.has_column(name):
         return [b""] * count
     column = reader.column_reader(name, translate=False)
-    lengths = getattr(column, "_lengths", None)
-    if lengths is not None and hasattr(column, "_dbfile"):  # VarBytesColumn: one read
-        blob = column._dbfile.get(column._basepos, sum(lengths))
-        ends = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()
-        starts = [0, *ends[:-1]]
-        return [blob[s:e] for s, e in zip(starts, ends)]
-    return [column[n] for n in range(count)]
+    values = whoosh_internals.column_values(column, count)
+    return values if values is not None else [column[n] for n in range(count)]
 
 
 def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
@@ -85,22 +82,13 @@ def segment_lengths(reader: Any, field: str) -> np.ndarray | None:
     key = ("lengths", field)
     if key in store:
         return store[key]  # type: ignore[no-any-return]
-    perdoc = getattr(reader, "_perdoc", None)
-    column = None
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    raw = whoosh_internals.length_bytes(reader, field)
     values = None
-    if column is not None:
+    if raw is not None:
         from whoosh.util.numeric import byte_to_length
 
         count = reader.doc_count_all()
         decode = np.asarray([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
-        if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
-            raw = column._dbfile.get(column._basepos, column._count)  # one read, not one per doc
-        else:
-            raw = bytes(column.load())
         codes = np.zeros(count, dtype=np.uint8)
         codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
         values = decode[codes]
@@ -167,7 +155,7 @@ class DocTable:
 
     def __init__(self, searcher: Searcher) -> None:
         leaves = searcher.reader().leaf_readers()
-        self._readers = [r for r, _ in leaves]
+        self.readers = [r for r, _ in leaves]
         self.offsets = [offset for _, offset in leaves]
         self.size = searcher.reader().doc_count_all()
         self._arrays = _shared_arrays(leaves, self.size)
@@ -180,11 +168,11 @@ class DocTable:
         return found
 
     def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        if len(self._readers) == 1:
-            return _segment_codes(self._readers[0], name)
+        if len(self.readers) == 1:
+            return _segment_codes(self.readers[0], name)
         index: dict[str, int] = {"": 0}
         parts = []
-        for reader in self._readers:
+        for reader in self.readers:
             codes, values = _segment_codes(reader, name)
             remap = np.asarray([index.setdefault(v, len(index)) for v in values], dtype=np.int32)
             parts.append(remap[codes])
@@ -195,9 +183,9 @@ class DocTable:
         """Every document's field length, as BM25 uses it."""
 
         def build() -> np.ndarray:
-            parts = [segment_lengths(r, field) for r in self._readers]
+            parts = [segment_lengths(r, field) for r in self.readers]
             parts = [np.zeros(r.doc_count_all()) if p is None else p
-                     for r, p in zip(self._readers, parts)]
+                     for r, p in zip(self.readers, parts)]
             return np.concatenate(parts) if parts else np.zeros(0)
 
         found: np.ndarray = self._arrays.get(self._arrays.lengths, field, build)

@@ -14,8 +14,6 @@ from typing import Any
 
 from .errors import ConfigError
 
-#: The project folder (where manage.py lives): defaults never depend on the cwd.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "BYLINE_"
 STEMMERS = ("snowball", "porter", "none")
 IDF_FORMULAS = ("lucene", "whoosh")
@@ -29,8 +27,12 @@ def _setting(default: Any, help: str) -> Any:
 class IndexConfig:
     """Where the documents and the index live, and how they are analysed and ranked."""
 
-    source_dir: Path = _setting(PROJECT_DIR / "seeds", "Folder of news documents to index.")
-    index_dir: Path = _setting(PROJECT_DIR / "var" / "index", "Folder that holds the Whoosh index.")
+    source_dir: Path = _setting(
+        Path("seeds"), "Folder of news documents to index (relative: to the working folder)."
+    )
+    index_dir: Path = _setting(
+        Path("var/index"), "Folder that holds the index (relative: to the working folder)."
+    )
     stemmer: str = _setting("snowball", "Stemmer: snowball, porter or none.")
     title_boost: float = _setting(0.5, "Weight of the article title relative to paragraph text.")
     heading_factor: float = _setting(0.6, "Score factor for section headings (body text is 1.0).")
@@ -67,8 +69,12 @@ class IndexConfig:
     snippet_chars: int = _setting(320, "Paragraphs longer than this are cut to fragments.")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "source_dir", Path(self.source_dir).expanduser())
-        object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
+        # Relative folders are fixed against the working folder once, when the
+        # config is made: never against the install location (a wheel installs
+        # into site-packages), and a later chdir does not move the index.
+        for name in ("source_dir", "index_dir"):
+            path = Path(os.path.abspath(Path(getattr(self, name)).expanduser()))
+            object.__setattr__(self, name, path)
         if self.bm25_idf not in IDF_FORMULAS:
             raise ConfigError(
                 f"bm25_idf must be one of {', '.join(IDF_FORMULAS)}, not {self.bm25_idf!r}"

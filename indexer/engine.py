@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
-from . import build, feedback, search, storage
+from . import build, feedback, search, storage, whoosh_internals
 from .parsing import parse, plain_words
 from .request import SearchRequest
 from .analysis import analyze
@@ -34,29 +34,20 @@ RESULT_CACHE_SIZE = 512
 
 
 def _table_lengths(reader: Any) -> None:
-    """Answer ``doc_field_length`` (asked once per scored posting by BM25) from a table.
-
-    Only queries that :mod:`indexer.matching` hands to Whoosh's own matchers
-    (sloppy phrases, ranges) still ask for it. Whoosh reads one byte through
-    three method calls and a file read per posting; the table is the one
-    matching.py scores with (:func:`~indexer.columns.segment_lengths`), and a
-    document without the field gets Whoosh's own answer.
-    """
+    """Answer Whoosh's per-posting length lookups from the table matching.py scores with."""
     from .columns import segment_lengths
 
-    original = reader.doc_field_length
     tables: dict[str, Any] = {}
 
-    def doc_field_length(docnum: int, fieldname: str, default: int = 0) -> int:
+    def lookup(docnum: int, fieldname: str) -> int | None:
         if fieldname not in tables:
             tables[fieldname] = segment_lengths(reader, fieldname)
         lengths = tables[fieldname]
         if lengths is None or docnum >= len(lengths) or not lengths[docnum]:
-            found = original(docnum, fieldname, default)
-            return default if found is None else int(found)
+            return None
         return int(lengths[docnum])
 
-    reader.doc_field_length = doc_field_length
+    whoosh_internals.answer_lengths_from(reader, lookup)
 
 
 def _close_searchers(searchers: list[Searcher]) -> None:
@@ -256,7 +247,7 @@ class SearchEngine:
                     f"the index in {self.config.index_dir} was built by an older version of Byline "
                     f"(it lacks {', '.join(sorted(missing))}); run `python manage.py reindex` to rebuild it"
                 )
-            build.load_stems(self.config.index_dir, self.config.stemmer)
+            storage.load_stems(self.config.index_dir, self.config.stemmer)
             try:
                 s = ix.searcher(weighting=weighting(self.config))
             except Exception as exc:

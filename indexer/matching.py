@@ -23,6 +23,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from . import whoosh_internals
 from .columns import DocTable, segment_key
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -42,33 +43,6 @@ class Matches:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-
-def _block_postings(m: Any, values: list[bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(segment docnums, term weights) of a W3LeafMatcher, decoded a block at a time.
-
-    ``values``, when given, receives each posting's encoded value (positions).
-    """
-    id_parts: list[np.ndarray] = []
-    weight_parts: list[Any] = []
-    while m.is_active():
-        if m._data is None:
-            m._read_data()
-        deltas, weights = m._data[0], m._data[1]
-        if values is not None:
-            values.extend(m._data[2])
-        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # first delta is absolute
-        n = m._blocklength
-        if weights is None:
-            weight_parts.append(np.ones(n))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(n, weights))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-        m._next_block()
-    if not id_parts:
-        return _EMPTY_IDS, _EMPTY_SCORES
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
 class _PostingsCache:
@@ -158,26 +132,18 @@ def cached_positions(reader: Any, fieldname: str, text: bytes,
 
 def _positions(reader: Any, fieldname: str, text: bytes,
                only: np.ndarray | None = None) -> np.ndarray:
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
     if (fieldname, text) not in reader:
         return _EMPTY_IDS
     decode = reader.schema[fieldname].format.decode_positions
     m = reader.postings(fieldname, text)
     m = getattr(m, "child", m)  # deletions do not matter: callers intersect with live matches
-    pairs: list[tuple[int, bytes]] = []
-    if isinstance(m, W3LeafMatcher):
-        values: list[bytes] = []
-        ids, _ = _block_postings(m, values)
-        if only is not None:
-            chosen = np.flatnonzero(np.isin(ids, only)).tolist()
-            pairs = [(int(ids[i]), values[i]) for i in chosen]
-        else:
-            pairs = list(zip(ids.tolist(), values))
+    values: list[bytes] = []
+    ids, _ = whoosh_internals.postings_arrays(m, values)
+    if only is not None:
+        chosen = np.flatnonzero(np.isin(ids, only)).tolist()
+        pairs = [(int(ids[i]), values[i]) for i in chosen]
     else:
-        while m.is_active():
-            pairs.append((m.id(), m.value()))
-            m.next()
+        pairs = list(zip(ids.tolist(), values, strict=True))
     limit = 1 << POSITION_BITS
     keys: list[int] = []
     for docnum, value in pairs:
@@ -193,7 +159,7 @@ def warm(table: DocTable, fields: tuple[str, ...], min_docs: int = 16) -> int:
     terms in fewer than ``min_docs`` documents fit one block, cheap to read when asked.
     """
     wanted: list[tuple[int, int, Any, str, bytes]] = []
-    for i, reader in enumerate(table._readers):
+    for i, reader in enumerate(table.readers):
         for fieldname in fields:
             if fieldname not in reader.schema:
                 continue
@@ -216,31 +182,9 @@ def warm(table: DocTable, fields: tuple[str, ...], min_docs: int = 16) -> int:
 
 def term_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(segment docnums, weights) of one term in one segment, deleted documents included."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-    from whoosh.matching import ListMatcher
-    from whoosh.reading import TermNotFound
-
     if (fieldname, text) not in reader:
         return _EMPTY_IDS, _EMPTY_SCORES
-    try:  # the raw postings: Whoosh's reader.postings() would filter deletions one by one
-        m = reader._terms.matcher(fieldname, text, reader.schema[fieldname].format)
-    except (TermNotFound, AttributeError):
-        m = reader.postings(fieldname, text)
-    if isinstance(m, W3LeafMatcher):
-        return _block_postings(m)
-    if isinstance(m, ListMatcher):
-        ids = np.asarray(m._ids, dtype=np.int64)
-        if m._all_weights is not None:
-            return ids, np.full(len(ids), float(m._all_weights))
-        if m._weights:
-            return ids, np.asarray(m._weights, dtype=np.float64)
-        return ids, np.ones(len(ids))
-    ids_l, weights_l = [], []
-    while m.is_active():
-        ids_l.append(m.id())
-        weights_l.append(m.weight())
-        m.next()
-    return np.asarray(ids_l, dtype=np.int64), np.asarray(weights_l, dtype=np.float64)
+    return whoosh_internals.postings_arrays(whoosh_internals.raw_postings(reader, fieldname, text))
 
 
 class Evaluator:
@@ -333,7 +277,7 @@ class Evaluator:
         except ValueError:
             return Matches.empty()
         id_parts, weight_parts = [], []
-        for reader, offset in zip(self.table._readers, self.table.offsets):
+        for reader, offset in zip(self.table.readers, self.table.offsets):
             ids, weights = cached_postings(reader, fieldname, btext)
             if len(ids):
                 id_parts.append(ids.astype(np.int64) + offset)
@@ -346,7 +290,7 @@ class Evaluator:
             return Matches(ids, tf)  # Whoosh's WeightScorer: the term weight itself
         w = self.weighting
         k1 = w.K1
-        b = w._field_B.get(fieldname, w.B)
+        b = whoosh_internals.field_b(w, fieldname)
         idf = searcher.idf(fieldname, btext)
         avgfl = searcher.avg_field_length(fieldname) or 1
         fl = self.table.lengths(fieldname)[ids]
@@ -371,7 +315,7 @@ class Evaluator:
         if not len(both):
             return both
         docs = []
-        for leaf, offset in zip(self.table._readers, self.table.offsets):
+        for leaf, offset in zip(self.table.readers, self.table.offsets):
             lo, hi = np.searchsorted(both.ids, [offset, offset + leaf.doc_count_all()])
             if lo == hi:
                 continue

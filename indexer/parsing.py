@@ -22,6 +22,7 @@ from whoosh.qparser import (
 )
 from whoosh.searching import Searcher
 
+from . import whoosh_internals
 from .analysis import TOKEN_PATTERN, analyze, normalize_token, stem
 from .config import IndexConfig
 from .errors import QueryError
@@ -136,7 +137,7 @@ def _expand(
         else:
             pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
             words = []
-            for w in pattern._btexts(reader):
+            for w in whoosh_internals.pattern_terms(pattern, reader):
                 words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
                 if len(words) >= config.max_expansions * 50:
                     break

@@ -34,6 +34,7 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from . import whoosh_internals
 from .analysis import STEM_CACHE, load_stem_table
 
 Docs = Iterable[dict[str, Any]]
@@ -141,8 +142,8 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
         for fieldname in sorted(postings):
             field = schema[fieldname]
             fw.start_field(fieldname, field)
-            pw = fw._postwriter
-            limit = pw._blocklimit
+            blocks = whoosh_internals.BlockWriter(fw)
+            limit = blocks.block_limit
             is_positional = fieldname in positional
             encode = field.format.encode if is_positional else None
             boost = field.format.field_boost
@@ -157,7 +158,7 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
                 for start in range(0, n, limit):
                     end = min(start + limit, n)
                     block_ids = ids[start:end]
-                    if is_positional:
+                    if encode is not None:
                         counts = second[start:end]
                         block_weights = array("f", [c * boost for c in counts])
                         values = []
@@ -167,18 +168,13 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
                     else:
                         block_weights = second[start:end]
                         values = [v for v in third[start:end] if v]
-                    pw._ids = block_ids
-                    pw._weights = block_weights
-                    pw._values = values
-                    pw._maxweight = max(0, max(block_weights))
+                    minlength, maxlength = None, 0
                     if field_lengths:
                         found = [field_lengths[d] if d < known else 0 for d in block_ids]
-                        pw._minlength = min((x for x in found if x), default=None)
-                        pw._maxlength = max(found)
-                    else:
-                        pw._minlength, pw._maxlength = None, 0
-                    if end < n:
-                        pw._write_block()
+                        minlength = min((x for x in found if x), default=None)
+                        maxlength = max(found)
+                    blocks.block(block_ids, block_weights, values, minlength, maxlength,
+                                 last=end >= n)
                 fw.finish_term()  # writes the last block, marked as last
             fw.finish_field()
     finally:

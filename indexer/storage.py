@@ -12,12 +12,12 @@ import errno
 import fcntl
 import gc
 import json
+import logging
 import os
 import re
-import shutil
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,10 @@ from typing import Any
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex
 
+from .analysis import load_stem_table, stem_table
 from .errors import IndexCorrupt, IndexLocked, IndexMissing
+
+log = logging.getLogger("byline")
 
 POINTER = "CURRENT"
 META = "meta.json"
@@ -213,6 +216,82 @@ def reindex_lock(index_dir: Path, what: str) -> Iterator[None]:
         os.close(fd)
 
 
-def destroy(index_dir: Path) -> None:
-    """Remove an index folder entirely (used by tests and `manage.py` tools)."""
-    shutil.rmtree(index_dir, ignore_errors=True)
+# --- the stem table: word -> stem for the live index's vocabulary ---------------------------
+
+
+def _stems_path(index_dir: Path, name: str | None) -> Path:
+    return index_dir / f"stems-{name}.tsv"
+
+
+def load_stems(index_dir: Path, stemmer: str) -> int:
+    """Seed the stem cache from the live index's stem table; returns entries loaded.
+
+    With the table a search whose words occur in the index never needs NLTK,
+    so a cold ``manage.py search`` does not pay for importing it.
+    """
+    if stemmer == "none":
+        return 0
+    path = _stems_path(index_dir, current_name_or_none(index_dir))
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if _LOADED.get(stemmer) == key:
+            return 0
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not lines or lines[0] != f"# byline stems {stemmer}":
+        return 0
+    table = dict(line.split("\t", 1) for line in lines[1:] if "\t" in line)
+    load_stem_table(stemmer, table)
+    _LOADED[stemmer] = key
+    return len(table)
+
+
+_LOADED: dict[str, tuple[str, int, int]] = {}
+
+
+def save_stems(index_dir: Path, stemmer: str, ix: FileIndex | None = None,
+               words: Iterable[str] | None = None) -> None:
+    """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`).
+
+    With ``words`` (an incremental run) only words missing from the table are
+    stemmed and added; words of deleted articles stay, which is harmless since
+    every entry is still what the stemmer returns.
+    """
+    name = current_name_or_none(index_dir)
+    if stemmer == "none" or name is None:
+        return
+    path = _stems_path(index_dir, name)
+    header = f"# byline stems {stemmer}"
+    lines: list[str] = []
+    if words is not None:
+        try:
+            lines = path.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            lines = []
+    if lines and lines[0] == header:
+        have = {line.split("\t", 1)[0] for line in lines[1:] if "\t" in line}
+        assert words is not None
+        new = sorted({w for w in words if w not in have and "\t" not in w and "\n" not in w})
+        if not new:
+            return
+        body = "\n".join(line for line in lines[1:] if line) + "\n"
+    else:
+        load_stems(index_dir, stemmer)  # words known from the last run are not stemmed again
+        with (ix or open_index(index_dir)).reader() as reader:
+            new = [w for w in reader.field_terms("spell") if "\t" not in w and "\n" not in w]
+        body = ""
+    table = stem_table(stemmer, new)
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(
+            header + "\n" + body + "".join(f"{w}\t{s}\n" for w, s in table.items()),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)  # readers see the old table or the new one, never half
+        for old in index_dir.glob("stems-*.tsv"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # only an optimisation: searching works without it
+        log.warning("could not write the stem table %s: %s", path, exc)

@@ -7,14 +7,22 @@ from pathlib import Path
 import pytest
 
 from indexer import ConfigError, IndexConfig
-from indexer.config import PROJECT_DIR
 
 
-def test_defaults_do_not_depend_on_the_working_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_folders_are_in_the_working_folder_never_the_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import indexer
+
     monkeypatch.chdir(tmp_path)
     config = IndexConfig()
-    assert config.source_dir == PROJECT_DIR / "seeds"
-    assert config.index_dir == PROJECT_DIR / "var" / "index"
+    assert config.source_dir == tmp_path / "seeds"
+    assert config.index_dir == tmp_path / "var" / "index"
+    install = Path(indexer.__file__).resolve().parent.parent
+    assert install not in config.index_dir.parents or install == tmp_path
+    relative = IndexConfig(index_dir="ix")
+    monkeypatch.chdir(tmp_path.parent)
+    assert relative.index_dir == tmp_path / "ix"  # fixed when the config was made
 
 
 def test_environment_then_overrides() -> None:
@@ -24,7 +32,7 @@ def test_environment_then_overrides() -> None:
     assert config.index_dir == Path("/tmp/x")
     assert config.stemmer == "none"
     assert config.max_per_page == 50
-    assert config.source_dir == PROJECT_DIR / "seeds"
+    assert config.source_dir == Path.cwd() / "seeds"
 
 
 def test_unknown_setting_is_refused() -> None:

@@ -183,7 +183,7 @@ def test_searchers_of_the_same_segments_share_their_arrays(engine: SearchEngine)
     for t in threads:
         t.join()
     a, b = tables
-    assert a is not b and a._readers[0] is not b._readers[0]  # each thread its own readers
+    assert a is not b and a.readers[0] is not b.readers[0]  # each thread its own readers
     assert a.codes("article_id")[0] is b.codes("article_id")[0]
     assert a.lengths("text") is b.lengths("text")
     assert a.live is b.live

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ import pytest
 
 from indexer import IndexConfig
 
-from .conftest import ROOT, SEED_ID
+from .conftest import ROOT, SEED_ID, SEEDS
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(1)>'
@@ -531,6 +532,7 @@ def test_no_request_fails_while_another_process_rebuilds(make_engine: Any) -> No
 
 
 def test_serve_reindexes_prints_the_url_and_serves(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")  # a folder with seeds/ in it, as README's command
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("BYLINE_SOURCE_DIR", None)
     env.pop("BYLINE_INDEX_DIR", None)
