@@ -17,7 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
-from . import duplicates, segment_writer, storage
+from . import duplicates, failpoints, segment_writer, storage
 from .analysis import encode_counts, words
 from .config import IndexConfig
 from .formats import Scan, read_file
@@ -123,6 +123,7 @@ def _source_articles(
                 yield article
             if files_out is not None and st is not None and kept:
                 files_out[rel] = _file_entry(st, kept)
+        failpoints.reached("reading")
         if progress is not None:
             progress(n, len(files))
 
@@ -246,6 +247,7 @@ def reindex(
     started = time.perf_counter()
     index_dir = config.index_dir
     with storage.reindex_lock(index_dir, "full rebuild" if full else "incremental reindex"):
+        failpoints.reached("locked")
         ix: FileIndex | None = None
         try:
             ix = storage.open_index(index_dir)
@@ -336,6 +338,7 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
     storage.publish(index_dir, name)
+    failpoints.reached("published")
     storage.write_manifest(index_dir, name, files)
     return {"added": len(articles), "updated": 0, "removed": 0, "unchanged": 0}
 
@@ -394,6 +397,8 @@ def _incremental(
         for article in updated:
             writer.delete_by_term("article_id", article.id)
         new.append(segment_writer.write_segment(ix, _documents(changed, labels, added_words)))
+        failpoints.reached("segment-written")
+        failpoints.reached("commit")
 
     def merge(w: IndexWriter, segments: list[Any]) -> list[Any]:
         return [*MERGE_SMALL(w, segments), *new]

@@ -34,7 +34,7 @@ from whoosh.codec import default_codec
 from whoosh.index import TOC, FileIndex
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from . import whoosh_internals
+from . import failpoints, whoosh_internals
 from .analysis import STEM_CACHE, load_stem_table
 
 Docs = Iterable[dict[str, Any]]
@@ -191,8 +191,12 @@ def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
     if len(parts) > 1 and "fork" in multiprocessing.get_all_start_methods():
         segments = _in_children(ix, parts)
     else:
-        segments = [write_segment(ix, part()) for part in parts]
+        segments = []
+        for part in parts:
+            segments.append(write_segment(ix, part()))
+            failpoints.reached("segment-written")
     segments = [s for s in segments if s.doc_count_all()]
+    failpoints.reached("segments-written")
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
 
 
@@ -253,6 +257,7 @@ def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any, parent: int) -> N
     known = {name: set(cache) for name, cache in STEM_CACHE.items()}
     try:
         segment = write_segment(ix, part())
+        failpoints.reached("segment-written")
         stems = {name: {w: s for w, s in cache.items() if w not in known[name]}
                  for name, cache in STEM_CACHE.items()}
         result: tuple[str, Any] = ("ok", (segment, stems))

@@ -25,6 +25,7 @@ from typing import Any
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex
 
+from . import failpoints
 from .analysis import load_stem_table, stem_table
 from .errors import IndexCorrupt, IndexLocked, IndexMissing
 
@@ -134,6 +135,7 @@ def publish(index_dir: Path, name: str) -> None:
     tmp.write_text(name + "\n", encoding="ascii")
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    failpoints.reached("publish")
     os.replace(tmp, index_dir / POINTER)
     remove_stale(index_dir, keep=name)
 
@@ -165,6 +167,7 @@ def read_manifest(index_dir: Path, name: str | None) -> dict[str, Any]:
 
 
 def write_manifest(index_dir: Path, name: str | None, files: dict[str, Any]) -> None:
+    failpoints.reached("manifest")
     tmp = index_dir / f"{MANIFEST}.tmp"
     tmp.write_text(json.dumps({"index": name, "files": files}, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, index_dir / MANIFEST)

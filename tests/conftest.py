@@ -5,7 +5,10 @@ Every index lives under pytest's tmp folders; tests never touch var/ or each oth
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,6 +91,36 @@ def make_engine(tmp_path: Path) -> Iterator[object]:
     yield make
     for e in engines:
         e.close()
+
+
+# -- a reindex in another process, stopped at a named failpoint (indexer/failpoints.py) ----------
+
+REINDEX_CHILD = """
+import sys
+sys.path.insert(0, {root!r})
+from indexer import IndexConfig
+from indexer.engine import SearchEngine
+config = IndexConfig(source_dir=sys.argv[1], index_dir=sys.argv[2], writer_procs=int(sys.argv[4]))
+SearchEngine(config).reindex(full=sys.argv[3] == "full")
+print("done", flush=True)
+"""
+
+
+def reindex_child(config: IndexConfig, full: bool, failpoint: str | None,
+                  writer_procs: int = 1) -> subprocess.Popen[str]:
+    """Start ``reindex`` of ``config`` in a child process with ``BYLINE_FAILPOINT=failpoint``.
+
+    Its stdout says "done" when it finished; with a ``:pause`` failpoint its
+    stderr's first line is ``failpoint NAME`` once it is waiting there.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
+    if failpoint:
+        env["BYLINE_FAILPOINT"] = failpoint
+    return subprocess.Popen(
+        [sys.executable, "-c", REINDEX_CHILD.format(root=str(ROOT)), str(config.source_dir),
+         str(config.index_dir), "full" if full else "incremental", str(writer_procs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
 
 
 # -- web UI: app -> client, and a real waitress server on a free loopback port ----------

@@ -16,7 +16,7 @@ import pytest
 from indexer import IndexConfig, IndexCorrupt, IndexLocked, IndexMissing, storage
 from indexer.engine import SearchEngine
 
-from .conftest import ROOT
+from .conftest import reindex_child
 
 
 def article(title: str, *paragraphs: str) -> str:
@@ -160,61 +160,32 @@ def test_truncated_index_files_are_reported_and_repaired(newsroom: SearchEngine)
     fresh.close()
 
 
-CHILD = """
-import sys, time
-sys.path.insert(0, {root!r})
-from indexer import IndexConfig
-from indexer.engine import SearchEngine
-from indexer import storage
-import whoosh.index
-
-where = {where!r}
-if where == "reading":
-    def progress(done, total):
-        if done == 3:
-            print("ready", flush=True)
-            time.sleep(60)
-elif where == "publish":
-    progress = None
-    real = storage.publish
-    def publish(*a, **k):
-        print("ready", flush=True)
-        time.sleep(60)
-    storage.publish = publish
-else:  # inside the commit of an incremental run, before the new TOC is written
-    progress = None
-    real_write = whoosh.index.TOC.write
-    def write(self, *a, **k):
-        print("ready", flush=True)
-        time.sleep(60)
-    whoosh.index.TOC.write = write
-engine = SearchEngine(IndexConfig(source_dir={source!r}, index_dir={index!r}))
-engine.reindex(full={full!r}, progress=progress)
-print("finished", flush=True)
-"""
-
-
-@pytest.mark.parametrize(("where", "full"), [("reading", True), ("publish", True), ("commit", False)])
-def test_sigkill_mid_reindex_leaves_the_old_index_searchable(newsroom: SearchEngine, where: str, full: bool) -> None:
+@pytest.mark.parametrize(("point", "full"), [("reading@3", True), ("publish", True),
+                                           ("commit", False), ("manifest", False)])
+def test_a_reindex_paused_then_killed_leaves_the_old_index_searchable(
+    newsroom: SearchEngine, point: str, full: bool
+) -> None:
     newsroom.reindex()
     before = newsroom.search("cup final").hits
     source = newsroom.config.source_dir
     for n in range(20):
         (source / f"extra/{n:03d}.txt").parent.mkdir(exist_ok=True)
         (source / f"extra/{n:03d}.txt").write_text(article(f"Extra {n}", "The cup final was replayed."))
-    code = CHILD.format(root=str(ROOT), where=where, source=str(source),
-                        index=str(newsroom.config.index_dir), full=full)
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    with child.stdout:
-        assert child.stdout.readline().strip() == "ready"
-    # While the child holds the lock, another reindex is refused at once.
-    with pytest.raises(IndexLocked):
-        newsroom.reindex()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(timeout=10)
+    child = reindex_child(newsroom.config, full, f"{point}:pause")
+    assert child.stderr is not None
+    with child.stderr:
+        assert child.stderr.readline().startswith("failpoint ")  # paused exactly there
+        # While the child holds the lock, another reindex is refused at once.
+        with pytest.raises(IndexLocked):
+            newsroom.reindex()
+        child.kill()
+    child.communicate(timeout=30)
     survivor = SearchEngine(newsroom.config)
-    assert survivor.search("cup final").hits == before  # the old index, intact
+    hits = survivor.search("cup final").hits
+    if point == "manifest":  # the commit happened before the manifest: the new index, whole
+        assert survivor.search("cup final").total >= 21
+    else:
+        assert hits == before  # the old index, intact
     stats = survivor.reindex()  # no stale lock, no manual cleanup
     assert stats.articles == 23
     assert survivor.search("cup final").total >= 21
