@@ -38,10 +38,14 @@ def _engine(config: IndexConfig) -> SearchEngine:
 
 def location_options(fn: F) -> F:
     fn = click.option(
-        "--index", type=click.Path(path_type=Path), help="Index folder (default: var/index in the working folder)."
+        "--index",
+        type=click.Path(path_type=Path),
+        help="Index folder (default: var/index in the working folder).",
     )(fn)
     return click.option(
-        "--source", type=click.Path(path_type=Path), help="Documents folder (default: seeds/ in the working folder)."
+        "--source",
+        type=click.Path(path_type=Path),
+        help="Documents folder (default: seeds/ in the working folder).",
     )(fn)
 
 
@@ -109,24 +113,43 @@ def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) 
 
 
 def query_options(fn: F) -> F:
-    """Filters, sort and duplicate handling shared by `search` and `export` (from the registries)."""
+    """Filters, sort and duplicate handling shared by `search` and `export` (from registries)."""
     from indexer.filters import PUBLIC_FILTERS
     from indexer.request import SORTS
 
-    fn = click.option("--all-similar", is_flag=True,
-                      help="Show duplicate paragraphs and articles instead of collapsing them.")(fn)
-    fn = click.option("--sort", type=click.Choice([s.name for s in SORTS]), default="relevance",
-                      show_default=True,
-                      help="; ".join(f"{s.name}: {s.help}" for s in SORTS) + ".")(fn)
+    fn = click.option(
+        "--all-similar",
+        is_flag=True,
+        help="Show duplicate paragraphs and articles instead of collapsing them.",
+    )(fn)
+    fn = click.option(
+        "--sort",
+        type=click.Choice([s.name for s in SORTS]),
+        default="relevance",
+        show_default=True,
+        help="; ".join(f"{s.name}: {s.help}" for s in SORTS) + ".",
+    )(fn)
     names = ", ".join(f.name for f in PUBLIC_FILTERS)
     example = " ".join(f"-f {f.name}={f.example}" for f in PUBLIC_FILTERS[:2])
-    fn = click.option("-f", "--filter", "filters", multiple=True, metavar="NAME=VALUE",
-                      help=f"Filter by {names} (e.g. {example}); same as NAME:VALUE in the query.")(fn)
+    fn = click.option(
+        "-f",
+        "--filter",
+        "filters",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=f"Filter by {names} (e.g. {example}); same as NAME:VALUE in the query.",
+    )(fn)
     return click.option("--per-article", is_flag=True, help="Best paragraph per article only.")(fn)
 
 
-def _request(query: str, filters: tuple[str, ...], sort: str, all_similar: bool,
-             per_article: bool, **options: Any) -> SearchRequest:
+def _request(
+    query: str,
+    filters: tuple[str, ...],
+    sort: str,
+    all_similar: bool,
+    per_article: bool,
+    **options: Any,
+) -> SearchRequest:
     """The SearchRequest the options describe; a bad ``-f`` is a usage error."""
     from indexer.filters import BY_NAME, PUBLIC_FILTERS
     from indexer.request import SearchRequest
@@ -137,31 +160,62 @@ def _request(query: str, filters: tuple[str, ...], sort: str, all_similar: bool,
         if not sep or name not in BY_NAME or not BY_NAME[name].public:
             raise click.BadParameter(
                 f"{item!r}: use NAME=VALUE with NAME one of "
-                + ", ".join(f.name for f in PUBLIC_FILTERS), param_hint="--filter")
+                + ", ".join(f.name for f in PUBLIC_FILTERS),
+                param_hint="--filter",
+            )
         given.append((name, value))
-    return SearchRequest(query, sort=sort, collapse_similar=not all_similar,
-                         per_article=1 if per_article else None, filters=tuple(given), **options)
+    return SearchRequest(
+        query,
+        sort=sort,
+        collapse_similar=not all_similar,
+        per_article=1 if per_article else None,
+        filters=tuple(given),
+        **options,
+    )
 
 
 @cli.command()
 @click.argument("query")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
-              help="Hits per page.")
+@click.option(
+    "--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Hits per page."
+)
 @query_options
 @click.option("--facets", is_flag=True, help="Also count results by source, section, place, year.")
-@click.option("--strict", is_flag=True, help="Fail on query syntax errors instead of reading words.")
+@click.option(
+    "--strict", is_flag=True, help="Fail on query syntax errors instead of reading words."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @location_options
-def search(query: str, page: int, limit: int, per_article: bool, filters: tuple[str, ...],
-           sort: str, all_similar: bool, facets: bool, strict: bool, as_json: bool,
-           source: Path | None, index: Path | None) -> None:
+def search(
+    query: str,
+    page: int,
+    limit: int,
+    per_article: bool,
+    filters: tuple[str, ...],
+    sort: str,
+    all_similar: bool,
+    facets: bool,
+    strict: bool,
+    as_json: bool,
+    source: Path | None,
+    index: Path | None,
+) -> None:
     """Search the index and print ranked paragraphs.
 
     Example: python manage.py search '"fuel prices" -gas' --per-article -f date=2022-01
     """
-    request = _request(query, filters, sort, all_similar, per_article, page=page, per_page=limit,
-                       strict=strict, facets=facets)
+    request = _request(
+        query,
+        filters,
+        sort,
+        all_similar,
+        per_article,
+        page=page,
+        per_page=limit,
+        strict=strict,
+        facets=facets,
+    )
     result = _engine(_config(source, index)).search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -170,15 +224,19 @@ def search(query: str, page: int, limit: int, per_article: bool, filters: tuple[
         click.echo(f"note: {result.notice}")
     if result.corrected_query:
         click.echo(f"did you mean: {result.corrected_query}")
-    click.echo(f"{result.total} paragraphs in {result.articles} articles "
-               f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
+    click.echo(
+        f"{result.total} paragraphs in {result.articles} articles "
+        f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)"
+    )
     for name, values in result.facets:
         if values:
             click.echo(f"{name}: " + ", ".join(f"{v.value} ({v.count})" for v in values))
     for n, hit in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1):
         meta = ", ".join(x for x in (hit.date, hit.source, hit.section) if x)
-        click.echo(f"\n{n}. {hit.title}  [{hit.article_id} ¶{hit.paragraph_no}/{hit.paragraph_count}"
-                   f", {hit.kind}, score {hit.score:.2f}]" + (f"  {meta}" if meta else ""))
+        click.echo(
+            f"\n{n}. {hit.title}  [{hit.article_id} ¶{hit.paragraph_no}/{hit.paragraph_count}"
+            f", {hit.kind}, score {hit.score:.2f}]" + (f"  {meta}" if meta else "")
+        )
         if hit.heading:
             click.echo(f"   section: {hit.heading}")
         click.echo(f"   {hit.text}")
@@ -191,12 +249,28 @@ def search(query: str, page: int, limit: int, per_article: bool, filters: tuple[
 @cli.command()
 @click.argument("query")
 @query_options
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 10_000),
-              help="Most hits to export.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Most hits to export.",
+)
 @location_options
-def export(query: str, per_article: bool, filters: tuple[str, ...], sort: str, all_similar: bool,
-           fmt: str, limit: int, source: Path | None, index: Path | None) -> None:
+def export(
+    query: str,
+    per_article: bool,
+    filters: tuple[str, ...],
+    sort: str,
+    all_similar: bool,
+    fmt: str,
+    limit: int,
+    source: Path | None,
+    index: Path | None,
+) -> None:
     """Write the result set as CSV or JSON to standard output (query and time included).
 
     Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
@@ -210,8 +284,9 @@ def export(query: str, per_article: bool, filters: tuple[str, ...], sort: str, a
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
 @location_options
-def related(article_id: str, limit: int, as_json: bool, source: Path | None,
-            index: Path | None) -> None:
+def related(
+    article_id: str, limit: int, as_json: bool, source: Path | None, index: Path | None
+) -> None:
     """Articles like this one (more like this), copies of it left out.
 
     Example: python manage.py related business/001
@@ -245,16 +320,31 @@ def _warm(engine: SearchEngine) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on (0.0.0.0 exposes the server to your network).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Worker threads serving requests.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 exposes the server to your network).",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads serving requests.",
+)
 @click.option("--no-reindex", is_flag=True, help="Serve the index as it is, without updating it.")
 @location_options
-def serve(host: str, port: int, threads: int, no_reindex: bool,
-          source: Path | None, index: Path | None) -> None:
+def serve(
+    host: str, port: int, threads: int, no_reindex: bool, source: Path | None, index: Path | None
+) -> None:
     """Bring the index up to date, then serve the web UI with waitress.
 
     Example: python manage.py serve --port 8000
@@ -278,7 +368,7 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
     app = create_app({"BYLINE_ENGINE": engine})
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="byline")
     listening = getattr(server, "effective_listen", None) or [
-        (server.effective_host, server.effective_port)  # type: ignore[union-attr]
+        (server.effective_host, server.effective_port)
     ]
     for bound_host, bound_port in listening:
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else bound_host
@@ -293,17 +383,37 @@ def serve(host: str, port: int, threads: int, no_reindex: bool,
 
 
 @cli.command()
-@click.argument("collection_dirs", nargs=-1, required=True,
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--granularity", type=click.Choice(["paragraph", "article"]), default="paragraph",
-              show_default=True, help="Index pseudo-paragraphs, or each article as one paragraph.")
-@click.option("--run-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the ranking as a TREC run file.")
+@click.argument(
+    "collection_dirs",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--granularity",
+    type=click.Choice(["paragraph", "article"]),
+    default="paragraph",
+    show_default=True,
+    help="Index pseudo-paragraphs, or each article as one paragraph.",
+)
+@click.option(
+    "--run-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the ranking as a TREC run file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--expand", is_flag=True,
-              help="Search with query expansion (RM3 pseudo-relevance feedback, feedback_* settings).")
-def evaluate(collection_dirs: tuple[Path, ...], granularity: str, run_file: Path | None,
-             as_json: bool, expand: bool) -> None:
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Search with query expansion (RM3 pseudo-relevance feedback, feedback_* settings).",
+)
+def evaluate(
+    collection_dirs: tuple[Path, ...],
+    granularity: str,
+    run_file: Path | None,
+    as_json: bool,
+    expand: bool,
+) -> None:
     """Measure ranking on TIME, CACM or CISI test collections (MAP, nDCG@10, P@10, R@100).
 
     Each folder is indexed into a temporary index with the current settings
@@ -324,10 +434,12 @@ def evaluate(collection_dirs: tuple[Path, ...], granularity: str, run_file: Path
         lines += trec_run_lines({prefix + q: r for q, r in result.run.items()})
         if not as_json:
             m = result.metrics
-            click.echo(f"{result.collection:5} {result.queries:3} queries  {result.documents} articles"
-                       f" / {result.paragraphs} paragraphs  MAP {m['map']:.4f}  nDCG@10 "
-                       f"{m['ndcg@10']:.4f}  P@10 {m['p@10']:.4f}  R@100 {m['recall@100']:.4f}"
-                       f"  ({result.seconds:.0f}s)")
+            click.echo(
+                f"{result.collection:5} {result.queries:3} queries  {result.documents} articles"
+                f" / {result.paragraphs} paragraphs  MAP {m['map']:.4f}  nDCG@10 "
+                f"{m['ndcg@10']:.4f}  P@10 {m['p@10']:.4f}  R@100 {m['recall@100']:.4f}"
+                f"  ({result.seconds:.0f}s)"
+            )
     if run_file is not None:
         run_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if as_json:

@@ -117,11 +117,15 @@ def fts5_match(query: str) -> str:
 
 
 class FtsSearcher:
-    TOP = "SELECT rowid, article_id, paragraph_no, bm25(p, 0, 0, 0.5, 1.0) AS s FROM p " \
-          "WHERE p MATCH ? ORDER BY s LIMIT 10"
-    SNIPPETS = "SELECT rowid, article_id, paragraph_no, bm25(p, 0, 0, 0.5, 1.0) AS s, " \
-               "snippet(p, 3, '<mark>', '</mark>', '\u2026', 32) FROM p " \
-               "WHERE p MATCH ? ORDER BY s LIMIT 10"
+    TOP = (
+        "SELECT rowid, article_id, paragraph_no, bm25(p, 0, 0, 0.5, 1.0) AS s FROM p "
+        "WHERE p MATCH ? ORDER BY s LIMIT 10"
+    )
+    SNIPPETS = (
+        "SELECT rowid, article_id, paragraph_no, bm25(p, 0, 0, 0.5, 1.0) AS s, "
+        "snippet(p, 3, '<mark>', '</mark>', '\u2026', 32) FROM p "
+        "WHERE p MATCH ? ORDER BY s LIMIT 10"
+    )
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, check_same_thread=False)

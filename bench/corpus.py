@@ -79,7 +79,7 @@ def touch_articles(src: Path, share: float, seed: int) -> int:
     for path, wanted in chosen.items():
         text = path.read_bytes().decode("latin-1")
 
-        def edit(m: re.Match[str]) -> str:
+        def edit(m: re.Match[str], wanted: set[str] = wanted) -> str:
             nonlocal changed
             doc = m.group(0)
             newid = _NEWID.search(doc)

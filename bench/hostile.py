@@ -62,16 +62,26 @@ def main() -> None:
                 t0 = time.perf_counter()
                 result = engine.search(query, page=page, per_page=10 + n, per_article=None)
                 times.append((time.perf_counter() - t0) * 1000)
-            rows.append({"query": name, "median_ms": round(statistics.median(times), 1),
-                         "max_ms": round(max(times), 1), "total": result.total,
-                         "refused": bool(result.notice and "limit" in result.notice
-                                         or result.notice and "plain words" in result.notice)})
+            rows.append(
+                {
+                    "query": name,
+                    "median_ms": round(statistics.median(times), 1),
+                    "max_ms": round(max(times), 1),
+                    "total": result.total,
+                    "refused": bool(
+                        (result.notice and "limit" in result.notice)
+                        or (result.notice and "plain words" in result.notice)
+                    ),
+                }
+            )
         engine.close()
     if not args.json:
         print(f"{stats.paragraphs} paragraphs from {source}")
         for r in rows:
-            print(f"{r['query']:<32} {r['median_ms']:>9} ms  max {r['max_ms']:>9} ms  "
-                  f"hits {r['total']:>6}  {'refused/read as words' if r['refused'] else ''}")
+            print(
+                f"{r['query']:<32} {r['median_ms']:>9} ms  max {r['max_ms']:>9} ms  "
+                f"hits {r['total']:>6}  {'refused/read as words' if r['refused'] else ''}"
+            )
     print(json.dumps({"source": str(source), "paragraphs": stats.paragraphs, "rows": rows}))
 
 

@@ -43,8 +43,10 @@ def main() -> None:
         prof.enable()
         stats = engine.reindex(full=True)
         prof.disable()
-        print(f"== full reindex, 1 process: {stats.paragraphs} paragraphs in "
-              f"{time.perf_counter() - t:.2f}s (with profiler)")
+        print(
+            f"== full reindex, 1 process: {stats.paragraphs} paragraphs in "
+            f"{time.perf_counter() - t:.2f}s (with profiler)"
+        )
         for key in ("cumulative", "tottime"):
             pstats.Stats(prof).sort_stats(key).print_stats(args.top)
         queries = sample_queries(src, args.queries)
@@ -59,8 +61,10 @@ def main() -> None:
         for q in queries:
             engine.search(q)
         prof.disable()
-        print(f"== {len(queries)} distinct queries with snippets: "
-              f"{(time.perf_counter() - t) / len(queries) * 1000:.1f} ms each (with profiler)")
+        print(
+            f"== {len(queries)} distinct queries with snippets: "
+            f"{(time.perf_counter() - t) / len(queries) * 1000:.1f} ms each (with profiler)"
+        )
         for key in ("cumulative", "tottime"):
             pstats.Stats(prof).sort_stats(key).print_stats(args.top)
         engine.close()

@@ -120,7 +120,9 @@ def main() -> None:
             ).metrics
         table.setdefault("bm25s (document)", {})[name] = run_bm25s(collection)
         if not args.skip_whoosh:
-            table.setdefault("stock Whoosh (document)", {})[name] = run_whoosh(collection, "article")
+            table.setdefault("stock Whoosh (document)", {})[name] = run_whoosh(
+                collection, "article"
+            )
             table.setdefault("stock Whoosh (paragraph, best)", {})[name] = run_whoosh(
                 collection, "paragraph"
             )
@@ -128,7 +130,9 @@ def main() -> None:
         print(json.dumps(table, indent=2))
         return
     names = [COLLECTIONS[k] for k in args.only.split(",")]
-    head = "| system | " + " | ".join(f"{n} {m}" for n in names for m in ("MAP", "nDCG@10", "P@10", "R@100"))
+    head = "| system | " + " | ".join(
+        f"{n} {m}" for n in names for m in ("MAP", "nDCG@10", "P@10", "R@100")
+    )
     print(head + " |")
     print("|---" * (1 + 4 * len(names)) + "|")
     for system, per in table.items():

@@ -52,11 +52,14 @@ def table(runs: list[dict[str, Any]]) -> str:
         b = r["byline_full"]
         q = r["query"]
         w = r.get("web") or {}
-        web = ("skipped" if "skipped" in w or not w else
-               f"{w['requests_per_s']:.0f} ({w['latency_p50_ms']:.0f}/{w['latency_p95_ms']:.0f}, "
-               f"{w['errors']}, {w['server_peak_rss_mb']:.0f})")
+        web = (
+            "skipped"
+            if "skipped" in w or not w
+            else f"{w['requests_per_s']:.0f} ({w['latency_p50_ms']:.0f}/{w['latency_p95_ms']:.0f}, "
+            f"{w['errors']}, {w['server_peak_rss_mb']:.0f})"
+        )
 
-        def pp(key: str, p99: bool = False) -> str:
+        def pp(key: str, p99: bool = False, q: dict[str, Any] = q) -> str:
             x = q.get(key)
             if not x:
                 return "–"
@@ -86,9 +89,11 @@ def plot(runs: list[dict[str, Any]]) -> None:
 
     x = [r["paragraphs"] / 1000 for r in runs]
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label, style in (("byline_full", "Byline full reindex", "o-"),
-                              ("naive_full", "naive Whoosh", "s--"),
-                              ("fts5_full", "SQLite FTS5", "^:")):
+    for key, label, style in (
+        ("byline_full", "Byline full reindex", "o-"),
+        ("naive_full", "naive Whoosh", "s--"),
+        ("fts5_full", "SQLite FTS5", "^:"),
+    ):
         ys = [_get(r, key, "seconds", "median") for r in runs]
         if all(y is not None for y in ys):
             a.plot(x, ys, style, label=label)
@@ -96,8 +101,10 @@ def plot(runs: list[dict[str, Any]]) -> None:
     if all(y is not None for y in ys):
         a.plot(x, ys, "x-", label="Byline incremental (1% changed)")
     # On a shared machine the fastest run is the better estimate of the cost.
-    for key, label in (("byline_full", "Byline full, fastest run"),
-                       ("byline_incremental", "Byline incremental, fastest run")):
+    for key, label in (
+        ("byline_full", "Byline full, fastest run"),
+        ("byline_incremental", "Byline incremental, fastest run"),
+    ):
         ys = [_get(r, key, "seconds", "min") for r in runs]
         if all(y is not None for y in ys):
             a.plot(x, ys, ".:", color="grey", alpha=0.8, label=label)
@@ -106,12 +113,14 @@ def plot(runs: list[dict[str, Any]]) -> None:
     a.set_title("Index time")
     a.grid(alpha=0.3)
     a.legend()
-    for key, label, style in (("byline_paragraph", "Byline + snippets", "o-"),
-                              ("byline_paragraph_unwarmed", "Byline + snippets, not warmed", "o--"),
-                              ("byline_per_article", "Byline per article + snippets", "d-"),
-                              ("naive_snippets", "naive Whoosh + highlights", "s--"),
-                              ("fts5_top10", "FTS5 top-10", "^:"),
-                              ("fts5_snippets", "FTS5 + snippet()", "v:")):
+    for key, label, style in (
+        ("byline_paragraph", "Byline + snippets", "o-"),
+        ("byline_paragraph_unwarmed", "Byline + snippets, not warmed", "o--"),
+        ("byline_per_article", "Byline per article + snippets", "d-"),
+        ("naive_snippets", "naive Whoosh + highlights", "s--"),
+        ("fts5_top10", "FTS5 top-10", "^:"),
+        ("fts5_snippets", "FTS5 + snippet()", "v:"),
+    ):
         ys = [_get(r, "query", key, "p95") for r in runs]
         if all(y is not None for y in ys):
             b.plot(x, ys, style, label=label)

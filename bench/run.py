@@ -17,6 +17,7 @@ with every figure; the same object is saved to bench/results/ for report.py.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -67,8 +68,14 @@ def percentiles(ms: list[float]) -> dict[str, float]:
     def pct(p: float) -> float:
         return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
 
-    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": statistics.fmean(s),
-            "max": s[-1], "n": len(s)}
+    return {
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "mean": statistics.fmean(s),
+        "max": s[-1],
+        "n": len(s),
+    }
 
 
 def dir_bytes(path: Path) -> int:
@@ -82,7 +89,7 @@ def tree_rss(proc: Any) -> int:
 
     total = 0
     try:
-        procs = [proc] + proc.children(recursive=True)
+        procs = [proc, *proc.children(recursive=True)]
     except psutil.Error:
         return 0
     for p in procs:
@@ -97,8 +104,9 @@ def run_child(args: list[str], timeout: float = 1800) -> tuple[dict[str, Any], i
     """Run ``bench/run.py --child ...``; returns its JSON result and the tree's peak RSS."""
     import psutil
 
-    proc = subprocess.Popen([PY, str(BENCH / "run.py"), "--child", *args],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [PY, str(BENCH / "run.py"), "--child", *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     ps = psutil.Process(proc.pid)
     peak = 0
     deadline = time.monotonic() + timeout
@@ -127,8 +135,13 @@ def child(argv: list[str]) -> None:
         src, ix = rest
         engine = SearchEngine(IndexConfig(source_dir=Path(src), index_dir=Path(ix)))
         stats = engine.reindex(full=job == "byline-full")
-        out = {"seconds": time.perf_counter() - started, "paragraphs": stats.paragraphs,
-               "articles": stats.articles, "updated": stats.updated, "added": stats.added}
+        out = {
+            "seconds": time.perf_counter() - started,
+            "paragraphs": stats.paragraphs,
+            "articles": stats.articles,
+            "updated": stats.updated,
+            "added": stats.added,
+        }
     elif job in ("naive-full", "fts5-full"):
         import baselines
 
@@ -177,10 +190,11 @@ def sample_queries(src: Path, n: int, seed: int = 20240601) -> list[str]:
             continue
         r = rnd.random()
         if r < 0.15:
-            pairs = [(a, b) for a, b in zip(words, words[1:]) if a != b]
+            pairs = [(a, b) for a, b in itertools.pairwise(words) if a != b]
             if not pairs:
                 continue
-            out.append('"%s %s"' % rnd.choice(pairs))
+            first, second = rnd.choice(pairs)
+            out.append(f'"{first} {second}"')
         else:
             k = 1 if r < 0.45 else 2 if r < 0.75 else 3
             uniq = list(dict.fromkeys(words))
@@ -203,13 +217,16 @@ def time_queries(fn: Any, queries: list[str], budget_s: float) -> list[float]:
     return ms
 
 
-def measure_queries(ix: Path, naive_ix: Path | None, fts_db: Path | None,
-                    queries: list[str], budget_s: float) -> dict[str, Any]:
+def measure_queries(
+    ix: Path, naive_ix: Path | None, fts_db: Path | None, queries: list[str], budget_s: float
+) -> dict[str, Any]:
     from indexer import IndexConfig
     from indexer.engine import SearchEngine
 
-    res: dict[str, Any] = {"queries": len(queries),
-                           "phrases": sum(q.startswith('"') for q in queries)}
+    res: dict[str, Any] = {
+        "queries": len(queries),
+        "phrases": sum(q.startswith('"') for q in queries),
+    }
     from indexer import matching
 
     def fresh(warm: bool) -> SearchEngine:
@@ -231,14 +248,18 @@ def measure_queries(ix: Path, naive_ix: Path | None, fts_db: Path | None,
     # (what `manage.py serve` does at start): posting lists of frequent words in memory.
     engine = fresh(warm=False)
     res["byline_paragraph_unwarmed"] = percentiles(
-        time_queries(lambda q: engine.search(q), queries, budget_s))
+        time_queries(lambda q: engine.search(q), queries, budget_s)
+    )
     engine.close()
     engine = fresh(warm=True)
-    res["byline_paragraph"] = percentiles(time_queries(lambda q: engine.search(q), queries, budget_s))
+    res["byline_paragraph"] = percentiles(
+        time_queries(lambda q: engine.search(q), queries, budget_s)
+    )
     engine.close()
     engine = fresh(warm=True)
     res["byline_per_article"] = percentiles(
-        time_queries(lambda q: engine.search(q, per_article=1), queries, budget_s))
+        time_queries(lambda q: engine.search(q, per_article=1), queries, budget_s)
+    )
     # The same queries again: what a repeated query costs (result cache hits, if any).
     res["byline_repeat"] = percentiles(time_queries(lambda q: engine.search(q), queries, budget_s))
     hits = [len(engine.search(q).hits) for q in queries[:100]]
@@ -246,17 +267,21 @@ def measure_queries(ix: Path, naive_ix: Path | None, fts_db: Path | None,
     engine.close()
     import baselines
 
-    for name, location, searcher_class in (("naive", naive_ix, "NaiveSearcher"),
-                                           ("fts5", fts_db, "FtsSearcher")):
+    for name, location, searcher_class in (
+        ("naive", naive_ix, "NaiveSearcher"),
+        ("fts5", fts_db, "FtsSearcher"),
+    ):
         if location is None:
             continue
         baseline = getattr(baselines, searcher_class)(location)
         for q in queries[:20]:  # warm up
             baseline.search(q, True)
         res[f"{name}_top10"] = percentiles(
-            time_queries(lambda q, b=baseline: b.search(q, False), queries, budget_s))
+            time_queries(lambda q, b=baseline: b.search(q, False), queries, budget_s)
+        )
         res[f"{name}_snippets"] = percentiles(
-            time_queries(lambda q, b=baseline: b.search(q, True), queries, budget_s))
+            time_queries(lambda q, b=baseline: b.search(q, True), queries, budget_s)
+        )
         baseline.close()
     return res
 
@@ -267,8 +292,14 @@ def measure_queries(ix: Path, naive_ix: Path | None, fts_db: Path | None,
 def measure_cold_start(tmp: Path, runs: int) -> dict[str, Any]:
     ix = tmp / "seed-index"
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
-    subprocess.run([PY, "manage.py", "reindex", "--source", "seeds", "--index", str(ix)],
-                   cwd=ROOT, check=True, capture_output=True, env=env, timeout=120)
+    subprocess.run(
+        [PY, "manage.py", "reindex", "--source", "seeds", "--index", str(ix)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     cmd = [PY, "manage.py", "search", "fuel", "--source", "seeds", "--index", str(ix)]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=60)  # warm the OS cache
     times = []
@@ -282,15 +313,26 @@ def measure_cold_start(tmp: Path, runs: int) -> dict[str, Any]:
         subprocess.run([PY, "-c", "pass"], check=True, timeout=60)
         bare.append(time.perf_counter() - t)
     probe = subprocess.run(
-        [PY, "-c", "import sys, indexer; print(sorted(m for m in ('flask', 'nltk', 'whoosh') "
-                   "if m in sys.modules))"],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
-    return {"seconds": summary(times), "python_startup": summary(bare),
-            "heavy_modules_after_import_indexer": json.loads(probe.stdout.replace("'", '"'))}
+        [
+            PY,
+            "-c",
+            "import sys, indexer; print(sorted(m for m in ('flask', 'nltk', 'whoosh') "
+            "if m in sys.modules))",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return {
+        "seconds": summary(times),
+        "python_startup": summary(bare),
+        "heavy_modules_after_import_indexer": json.loads(probe.stdout.replace("'", '"')),
+    }
 
 
 # --- web -------------------------------------------------------------------------
-
 
 
 def _free_port() -> int:
@@ -302,12 +344,21 @@ def _free_port() -> int:
 def web_available() -> str | None:
     probe = subprocess.run(
         [PY, "-c", "import webui, waitress; assert callable(getattr(webui, 'create_app', None))"],
-        cwd=ROOT, capture_output=True, timeout=60)
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     return None if probe.returncode == 0 else "webui.create_app is not available yet"
 
 
-def measure_web(ix: Path, src: Path, queries: list[str], seconds: float, clients: int = 8,
-                max_requests: int = 200_000) -> dict[str, Any]:
+def measure_web(
+    ix: Path,
+    src: Path,
+    queries: list[str],
+    seconds: float,
+    clients: int = 8,
+    max_requests: int = 200_000,
+) -> dict[str, Any]:
     import http.client
 
     import psutil
@@ -320,9 +371,14 @@ def measure_web(ix: Path, src: Path, queries: list[str], seconds: float, clients
     env = dict(os.environ, BYLINE_INDEX_DIR=str(ix), BYLINE_SOURCE_DIR=str(src))
     # The product's own server command (waitress, 8 threads, postings warm-up in
     # the background), serving the index as built.
-    server = subprocess.Popen([PY, "manage.py", "serve", "--no-reindex", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+    server = subprocess.Popen(
+        [PY, "manage.py", "serve", "--no-reindex", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         ps = psutil.Process(server.pid)
         deadline = time.monotonic() + 30
@@ -337,7 +393,9 @@ def measure_web(ix: Path, src: Path, queries: list[str], seconds: float, clients
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    err = server.stderr.read() if server.stderr and server.poll() is not None else ""
+                    err = (
+                        server.stderr.read() if server.stderr and server.poll() is not None else ""
+                    )
                     return {"skipped": f"server did not start: {err[-300:]}"}
                 time.sleep(0.2)
         for q in queries[:20]:  # warm every server thread a little
@@ -357,19 +415,37 @@ def measure_web(ix: Path, src: Path, queries: list[str], seconds: float, clients
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         t0 = time.perf_counter()
-        windows = load(f"http://127.0.0.1:{port}", ["/search?q=" + quote(q) for q in queries],
-                       clients, seconds, every=seconds + 60, seed=0,
-                       check=lambda status, body: status == 200, max_requests=max_requests)
+        windows = load(
+            f"http://127.0.0.1:{port}",
+            ["/search?q=" + quote(q) for q in queries],
+            clients,
+            seconds,
+            every=seconds + 60,
+            seed=0,
+            check=lambda status, body: status == 200,
+            max_requests=max_requests,
+        )
         done.set()
         sampler.join(5)
         all_ms = [x * 1000 for w in windows for x in w.latencies]
         errors = [sum(w.errors for w in windows)]
         elapsed = time.perf_counter() - t0
-        out = {"clients": clients, "seconds": elapsed, "requests": len(all_ms),
-               "requests_per_s": len(all_ms) / elapsed, "errors": sum(errors),
-               "server_peak_rss_mb": peak[0] / 2**20, "distinct_queries": len(set(queries))}
-        out.update({f"latency_{k}_ms": v for k, v in percentiles(all_ms or [0.0]).items()
-                    if k in ("p50", "p95", "p99")})
+        out = {
+            "clients": clients,
+            "seconds": elapsed,
+            "requests": len(all_ms),
+            "requests_per_s": len(all_ms) / elapsed,
+            "errors": sum(errors),
+            "server_peak_rss_mb": peak[0] / 2**20,
+            "distinct_queries": len(set(queries)),
+        }
+        out.update(
+            {
+                f"latency_{k}_ms": v
+                for k, v in percentiles(all_ms or [0.0]).items()
+                if k in ("p50", "p95", "p99")
+            }
+        )
         return out
     finally:
         server.terminate()
@@ -394,13 +470,15 @@ def main() -> None:
     ap.add_argument("--baseline-runs", type=int, default=2, help="full index runs per baseline")
     ap.add_argument("--incremental-runs", type=int, default=3)
     ap.add_argument("--queries", type=int, default=600)
-    ap.add_argument("--query-budget", type=float, default=120.0,
-                    help="seconds at most per query series")
+    ap.add_argument(
+        "--query-budget", type=float, default=120.0, help="seconds at most per query series"
+    )
     ap.add_argument("--web-seconds", type=float, default=30.0)
     ap.add_argument("--cold-runs", type=int, default=7)
     ap.add_argument("--skip", default="", help="comma list of: naive,fts5,web,cold,incremental")
-    ap.add_argument("--save", default=str(BENCH / "results"),
-                    help="folder for the result JSON ('' to not save)")
+    ap.add_argument(
+        "--save", default=str(BENCH / "results"), help="folder for the result JSON ('' to not save)"
+    )
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     say = (lambda m: None) if args.json else log
@@ -408,14 +486,19 @@ def main() -> None:
     import psutil
 
     result: dict[str, Any] = {
-        "corpus": args.corpus, "fraction": args.fraction,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(),
-                    "load_avg_start": os.getloadavg(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+        "corpus": args.corpus,
+        "fraction": args.fraction,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_avg_start": os.getloadavg(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                 capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
     }
     with tempfile.TemporaryDirectory(prefix="byline-bench-") as tmpname:
         tmp = Path(tmpname)
@@ -425,8 +508,10 @@ def main() -> None:
         result["paragraphs"] = read["paragraphs"]
         result["text_mb"] = read["text_bytes"] / 2**20
         result["read_split_seconds"] = read["seconds"]
-        say(f"corpus {args.corpus} x{args.fraction}: {read['paragraphs']} paragraphs, "
-            f"{result['text_mb']:.1f} MB text (read+split {read['seconds']:.2f}s)")
+        say(
+            f"corpus {args.corpus} x{args.fraction}: {read['paragraphs']} paragraphs, "
+            f"{result['text_mb']:.1f} MB text (read+split {read['seconds']:.2f}s)"
+        )
 
         def index_series(job: str, runs: int, target: str) -> dict[str, Any]:
             secs, peaks, size = [], [], 0
@@ -440,10 +525,14 @@ def main() -> None:
                     shutil.rmtree(path, ignore_errors=True)
                 say(f"  {job} run {i + 1}: {out['seconds']:.2f}s, peak RSS {peak / 2**20:.0f} MB")
             s = summary(secs)
-            return {"seconds": s, "paragraphs_per_s": result["paragraphs"] / s["median"],
-                    "mb_per_s": result["text_mb"] / s["median"],
-                    "peak_rss_mb": max(peaks) / 2**20, "index_mb": size / 2**20,
-                    "index_path": str(tmp / f"{target}-{runs - 1}")}
+            return {
+                "seconds": s,
+                "paragraphs_per_s": result["paragraphs"] / s["median"],
+                "mb_per_s": result["text_mb"] / s["median"],
+                "peak_rss_mb": max(peaks) / 2**20,
+                "index_mb": size / 2**20,
+                "index_path": str(tmp / f"{target}-{runs - 1}"),
+            }
 
         say("full reindex: Byline")
         result["byline_full"] = index_series("byline-full", args.runs, "byline")
@@ -461,7 +550,9 @@ def main() -> None:
             ix,
             Path(result["naive_full"]["index_path"]) if "naive_full" in result else None,
             Path(result["fts5_full"]["index_path"]) if "fts5_full" in result else None,
-            queries, args.query_budget)
+            queries,
+            args.query_budget,
+        )
         result["query"]["examples"] = queries[:12]
 
         if "web" not in skip:
@@ -475,10 +566,15 @@ def main() -> None:
                 out, peak = run_child(["byline-incremental", str(src), str(ix)])
                 secs.append(out["seconds"])
                 peaks.append(peak)
-                say(f"  run {i + 1}: {changed[-1]} articles changed, updated {out['updated']}, "
-                    f"{out['seconds']:.2f}s")
-            result["byline_incremental"] = {"seconds": summary(secs), "changed_articles": changed,
-                                            "peak_rss_mb": max(peaks) / 2**20}
+                say(
+                    f"  run {i + 1}: {changed[-1]} articles changed, updated {out['updated']}, "
+                    f"{out['seconds']:.2f}s"
+                )
+            result["byline_incremental"] = {
+                "seconds": summary(secs),
+                "changed_articles": changed,
+                "peak_rss_mb": max(peaks) / 2**20,
+            }
         if "cold" not in skip:
             say("cold start: manage.py search fuel (seeds)")
             result["cold_start"] = measure_cold_start(tmp, args.cold_runs)
@@ -508,8 +604,12 @@ def ratios(r: dict[str, Any]) -> dict[str, Any]:
         out["p50_snippets_vs_fts5_top10"] = q["byline_paragraph"]["p50"] / q["fts5_top10"]["p50"]
     if "naive_snippets" in q:
         out["p95_vs_naive_snippets"] = q["byline_paragraph"]["p95"] / q["naive_snippets"]["p95"]
-    out["per_article_vs_paragraph_p50"] = q["byline_per_article"]["p50"] / q["byline_paragraph"]["p50"]
-    out["per_article_vs_paragraph_p95"] = q["byline_per_article"]["p95"] / q["byline_paragraph"]["p95"]
+    out["per_article_vs_paragraph_p50"] = (
+        q["byline_per_article"]["p50"] / q["byline_paragraph"]["p50"]
+    )
+    out["per_article_vs_paragraph_p95"] = (
+        q["byline_per_article"]["p95"] / q["byline_paragraph"]["p95"]
+    )
     return out
 
 
@@ -518,42 +618,59 @@ def print_summary(r: dict[str, Any]) -> None:
         if key in r:
             x = r[key]
             s = x["seconds"]
-            print(f"{name:<22} {s['median']:7.2f}s (min {s['min']:.2f}, max {s['max']:.2f})  "
-                  f"{x['paragraphs_per_s']:8.0f} par/s  {x['mb_per_s']:5.2f} MB/s  "
-                  f"peak RSS {x['peak_rss_mb']:5.0f} MB  index {x['index_mb']:5.1f} MB")
+            print(
+                f"{name:<22} {s['median']:7.2f}s (min {s['min']:.2f}, max {s['max']:.2f})  "
+                f"{x['paragraphs_per_s']:8.0f} par/s  {x['mb_per_s']:5.2f} MB/s  "
+                f"peak RSS {x['peak_rss_mb']:5.0f} MB  index {x['index_mb']:5.1f} MB"
+            )
 
-    print(f"\n== {r['corpus']} x{r['fraction']}: {r['paragraphs']} paragraphs, "
-          f"{r['text_mb']:.1f} MB ({r['machine']['cpus']} CPUs, shared machine)")
+    print(
+        f"\n== {r['corpus']} x{r['fraction']}: {r['paragraphs']} paragraphs, "
+        f"{r['text_mb']:.1f} MB ({r['machine']['cpus']} CPUs, shared machine)"
+    )
     idx("Byline full reindex", "byline_full")
     idx("naive Whoosh", "naive_full")
     idx("SQLite FTS5", "fts5_full")
     if "byline_incremental" in r:
         s = r["byline_incremental"]["seconds"]
-        print(f"{'incremental (1%)':<22} {s['median']:7.2f}s (min {s['min']:.2f}, max {s['max']:.2f})")
+        print(
+            f"{'incremental (1%)':<22} {s['median']:7.2f}s (min {s['min']:.2f}, max {s['max']:.2f})"
+        )
     q = r["query"]
-    for key, name in (("byline_paragraph_unwarmed", "Byline, not warmed"),
-                      ("byline_paragraph", "Byline + snippets"),
-                      ("byline_per_article", "Byline per_article=1"),
-                      ("byline_repeat", "Byline repeated query"),
-                      ("naive_top10", "naive Whoosh top-10"),
-                      ("naive_snippets", "naive + highlights"),
-                      ("fts5_top10", "FTS5 top-10"), ("fts5_snippets", "FTS5 + snippet()")):
+    for key, name in (
+        ("byline_paragraph_unwarmed", "Byline, not warmed"),
+        ("byline_paragraph", "Byline + snippets"),
+        ("byline_per_article", "Byline per_article=1"),
+        ("byline_repeat", "Byline repeated query"),
+        ("naive_top10", "naive Whoosh top-10"),
+        ("naive_snippets", "naive + highlights"),
+        ("fts5_top10", "FTS5 top-10"),
+        ("fts5_snippets", "FTS5 + snippet()"),
+    ):
         if key in q:
             p = q[key]
-            print(f"{name:<22} p50 {p['p50']:7.2f}  p95 {p['p95']:7.2f}  p99 {p['p99']:7.2f} ms"
-                  f"  (n={p['n']})")
+            print(
+                f"{name:<22} p50 {p['p50']:7.2f}  p95 {p['p95']:7.2f}  p99 {p['p99']:7.2f} ms"
+                f"  (n={p['n']})"
+            )
     if "warm_seconds" in q:
-        print(f"{'warm-up':<22} {q['warm_terms']} terms, {q['warm_cache_mb']:.0f} MB, "
-              f"{q['warm_seconds']:.2f}s")
+        print(
+            f"{'warm-up':<22} {q['warm_terms']} terms, {q['warm_cache_mb']:.0f} MB, "
+            f"{q['warm_seconds']:.2f}s"
+        )
     if "cold_start" in r:
         s = r["cold_start"]["seconds"]
-        print(f"{'cold start search':<22} {s['median']:.3f}s median (min {s['min']:.3f}); "
-              f"python itself {r['cold_start']['python_startup']['median']:.3f}s")
+        print(
+            f"{'cold start search':<22} {s['median']:.3f}s median (min {s['min']:.3f}); "
+            f"python itself {r['cold_start']['python_startup']['median']:.3f}s"
+        )
     w = r.get("web")
     if w and "skipped" not in w:
-        print(f"{'web /search':<22} {w['requests_per_s']:.0f} req/s, p50 {w['latency_p50_ms']:.1f} "
-              f"p95 {w['latency_p95_ms']:.1f} ms, {w['errors']} errors, server RSS "
-              f"{w['server_peak_rss_mb']:.0f} MB")
+        print(
+            f"{'web /search':<22} {w['requests_per_s']:.0f} req/s, p50 {w['latency_p50_ms']:.1f} "
+            f"p95 {w['latency_p95_ms']:.1f} ms, {w['errors']} errors, server RSS "
+            f"{w['server_peak_rss_mb']:.0f} MB"
+        )
     elif w:
         print(f"{'web /search':<22} skipped: {w['skipped']}")
     print("ratios:", json.dumps({k: round(v, 2) for k, v in r["ratios"].items()}))

@@ -25,9 +25,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +47,13 @@ class Window:
     def summary(self) -> dict[str, float]:
         lat = sorted(self.latencies)
         p95 = lat[int(0.95 * (len(lat) - 1))] * 1000 if lat else 0.0
-        return {"requests": len(lat) + self.errors, "errors": self.errors,
-                "p50_ms": round(statistics.median(lat) * 1000, 2) if lat else 0.0,
-                "p95_ms": round(p95, 2), "rss_mb": round(self.rss_mb, 1)}
+        return {
+            "requests": len(lat) + self.errors,
+            "errors": self.errors,
+            "p50_ms": round(statistics.median(lat) * 1000, 2) if lat else 0.0,
+            "p95_ms": round(p95, 2),
+            "rss_mb": round(self.rss_mb, 1),
+        }
 
 
 def rss_mb(pid: int) -> float:
@@ -82,8 +86,17 @@ def load(
     seed: int = 1,
     failures: list[str] | None = None,
     max_requests: int = MAX_REQUESTS,
+    stop: threading.Event | None = None,
+    every_requests: int | None = None,
 ) -> list[Window]:
-    """Drive ``paths`` from ``clients`` keep-alive connections; bounded by time and count."""
+    """Drive ``paths`` from ``clients`` keep-alive connections; bounded by time and count.
+
+    ``stop`` ends the load early when set (a test stops it when the work it
+    checks is done, instead of guessing how long that takes); ``every_requests``
+    starts a new report window every that many requests rather than every
+    ``every`` seconds, so the number of windows does not depend on the
+    machine's speed.
+    """
     parts = urlsplit(base_url)
     assert parts.hostname in ("127.0.0.1", "localhost", "::1"), "load only targets loopback"
     start = time.monotonic()
@@ -94,7 +107,12 @@ def load(
 
     def window() -> Window:
         now = time.monotonic()
-        if now - windows[-1].started >= every:
+        current = windows[-1]
+        if every_requests is not None:
+            full = len(current.latencies) + current.errors >= every_requests
+        else:
+            full = now - current.started >= every
+        if full:
             if server_pid:
                 windows[-1].rss_mb = rss_mb(server_pid)
             windows.append(Window(now))
@@ -103,7 +121,7 @@ def load(
     def client(n: int) -> None:
         rng = random.Random(seed * 1000 + n)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
             with lock:
                 if sent[0] >= max_requests:
                     break
@@ -166,12 +184,40 @@ def vocabulary(source: Path, limit: int = 400) -> list[str]:
 
 
 def serve(source: Path, index: Path) -> tuple[subprocess.Popen[str], str]:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "reindex", "--source", str(source),
-                    "--index", str(index)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "reindex",
+            "--source",
+            str(source),
+            "--index",
+            str(index),
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--no-reindex", "--port", "0",
-         "--host", "127.0.0.1", "--threads", "8", "--source", str(source), "--index", str(index)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "serve",
+            "--no-reindex",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+            "--threads",
+            "8",
+            "--source",
+            str(source),
+            "--index",
+            str(index),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert server.stdout is not None
     for line in server.stdout:
         m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
@@ -196,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, help="overrides --minutes")
     parser.add_argument("--every", type=float, default=60.0, help="report window, seconds")
+    parser.add_argument("--requests", type=int, help="stop after this many requests")
+    parser.add_argument("--every-requests", type=int, help="report window, requests")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--source", type=Path)
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
@@ -205,22 +253,39 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="byline-soak-") as tmp:
         server, url = serve(source, Path(tmp) / "index")
         try:
-            windows = load(url, query_paths(vocabulary(source)), args.clients, seconds,
-                           every=args.every, server_pid=server.pid)
+            windows = load(
+                url,
+                query_paths(vocabulary(source)),
+                args.clients,
+                seconds,
+                every=args.every,
+                server_pid=server.pid,
+                max_requests=args.requests or MAX_REQUESTS,
+                every_requests=args.every_requests,
+            )
         finally:
             server.terminate()
             server.wait(10)
             if server.stdout:
                 server.stdout.close()
     rows = [w.summary() for w in windows if w.latencies or w.errors]
-    result = {"source": str(source), "seconds": seconds, "clients": args.clients,
-              "requests": sum(r["requests"] for r in rows), "errors": sum(r["errors"] for r in rows),
-              "windows": rows}
+    result = {
+        "source": str(source),
+        "seconds": seconds,
+        "clients": args.clients,
+        "requests": sum(r["requests"] for r in rows),
+        "errors": sum(r["errors"] for r in rows),
+        "windows": rows,
+    }
     if not args.json:
-        print(f"{'window':>6} {'requests':>9} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'RSS MB':>8}")
+        print(
+            f"{'window':>6} {'requests':>9} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'RSS MB':>8}"
+        )
         for n, r in enumerate(rows, 1):
-            print(f"{n:>6} {r['requests']:>9} {r['errors']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} "
-                  f"{r['rss_mb']:>8}")
+            print(
+                f"{n:>6} {r['requests']:>9} {r['errors']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+                f"{r['rss_mb']:>8}"
+            )
     print(json.dumps(result))
     return result
 

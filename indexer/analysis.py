@@ -73,7 +73,7 @@ def _scan(value: str) -> tuple[tuple[str, str, int, int], ...]:
 class NewsTokenizer(Tokenizer):
     """Regex tokenizer that keeps offsets and normalises news tokens in one pass."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -271,7 +271,9 @@ def term_positions(value: str, stemmer: str = "snowball") -> dict[str, list[int]
     return out
 
 
-def term_spans(value: str, terms: Collection[str], stemmer: str = "snowball") -> list[tuple[int, int]]:
+def term_spans(
+    value: str, terms: Collection[str], stemmer: str = "snowball"
+) -> list[tuple[int, int]]:
     """Character spans of the words of ``value`` whose index term is in ``terms``."""
     return [(start, end) for term, start, end in _index_tokens(value, stemmer) if term in terms]
 
@@ -301,10 +303,18 @@ class CountsTokenizer(Tokenizer):
     thousand postings.
     """
 
-    def __call__(  # type: ignore[override]
-        self, value: str, positions: bool = False, chars: bool = False,
-        keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-        start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs: Any,
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         parts = value.split()

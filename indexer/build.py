@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,10 @@ from whoosh.writing import MERGE_SMALL, IndexWriter
 from . import duplicates, failpoints, segment_writer, storage
 from .analysis import encode_counts, words
 from .config import IndexConfig
-from .formats import Scan, read_file
-from .formats import walk as iter_files
 from .duplicates import paragraph_key
 from .errors import BylineError, IndexCorrupt, IndexMissing
+from .formats import Scan, read_file
+from .formats import walk as iter_files
 from .models import Article, IndexStats, Paragraph, Skip
 from .paragraphs import split_paragraphs
 from .schema import FIELD_NAMES, VOCABULARY, build_schema, schema_stemmer
@@ -41,10 +41,15 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
     paragraphs = article.paragraphs or split_paragraphs(article)
     count = len(paragraphs)
     meta: dict[str, Any] = {"dup": dup or article.id}
-    for name, value in (("date", article.date), ("source", article.source),
-                        ("section", article.section), ("author", article.author),
-                        ("place", ",".join(article.places)), ("topic", ",".join(article.topics)),
-                        ("tag", ",".join(article.tags))):
+    for name, value in (
+        ("date", article.date),
+        ("source", article.source),
+        ("section", article.section),
+        ("author", article.author),
+        ("place", ",".join(article.places)),
+        ("topic", ",".join(article.topics)),
+        ("tag", ",".join(article.tags)),
+    ):
         if value:
             meta[name] = value
     for p in paragraphs:
@@ -56,8 +61,9 @@ def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[di
             "heading": p.heading,
         }
         if p.searchable:
-            doc.update(title=article.title, text=p.text,
-                       phash=paragraph_key(p.text).encode("ascii"))
+            doc.update(
+                title=article.title, text=p.text, phash=paragraph_key(p.text).encode("ascii")
+            )
             doc.update(meta)
         else:  # kept for the article view, invisible to search
             doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
@@ -108,14 +114,17 @@ def _source_articles(
                 seen[aid] = rel
             if reused is not None:
                 reused.update(ids)
-            if files_out is not None:
+            if files_out is not None and st is not None:
                 files_out[rel] = list(_file_entry(st, [(i, "") for i in ids]))
         else:
             kept: list[tuple[str, str]] = []
             for article in read_file(path, root, scan, config.max_file_mb * 2**20):
                 if article.id in seen:
                     scan.skipped.append(
-                        Skip(article.path, f"duplicate article id {article.id!r} (also {seen[article.id]})")
+                        Skip(
+                            article.path,
+                            f"duplicate article id {article.id!r} (also {seen[article.id]})",
+                        )
                     )
                     continue
                 seen[article.id] = article.path
@@ -166,8 +175,10 @@ def _existing_hashes(ix: FileIndex) -> dict[str, str]:
         hashes, hash_values = table.codes("hash")
         ids, id_values = table.codes("article_id")
         docs = np.flatnonzero((hashes != 0) & table.live)
-        return {id_values[i]: hash_values[h]
-                for i, h in zip(ids[docs].tolist(), hashes[docs].tolist())}
+        return {
+            id_values[i]: hash_values[h]
+            for i, h in zip(ids[docs].tolist(), hashes[docs].tolist(), strict=True)
+        }
 
 
 def _existing_clusters(
@@ -191,7 +202,7 @@ def _existing_clusters(
         code = code_of.get(fingerprint)
         if code is None:
             return
-        for docnum in order[starts[code]:starts[code + 1]].tolist():
+        for docnum in order[starts[code] : starts[code + 1]].tolist():
             if not table.live[docnum]:
                 continue
             aid = article_values[article_codes[docnum]]
@@ -202,16 +213,19 @@ def _existing_clusters(
                     Paragraph(aid, f["paragraph_no"], f["kind"], f.get("text", ""))
                     for f in searcher.documents(article_id=aid)
                 ]
-                cache[aid] = (dup_values[dup_codes[docnum]] or aid,
-                              duplicates.article_fingerprints(paragraphs))
+                cache[aid] = (
+                    dup_values[dup_codes[docnum]] or aid,
+                    duplicates.article_fingerprints(paragraphs),
+                )
             label, fps = cache[aid]
             yield aid, label, fps
 
     return lookup
 
 
-def _documents(articles: Iterable[Article], labels: dict[str, str],
-               added_words: set[str] | None = None) -> Iterator[dict[str, Any]]:
+def _documents(
+    articles: Iterable[Article], labels: dict[str, str], added_words: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """The articles' paragraph documents, then one vocabulary document.
 
     The vocabulary counts, for each word, the paragraphs holding it: what
@@ -268,7 +282,7 @@ def reindex(
         else:
             assert ix is not None
             counts = _incremental(ix, config, scan, progress)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         final = storage.open_index(index_dir)
         with final.searcher() as s:
             articles, paragraphs = storage.count(s)
@@ -321,9 +335,12 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     name = storage.next_name(index_dir)
     ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
     files: dict[str, FileEntry] = {}
-    articles = [_with_paragraphs(a)
-                for a in _source_articles(config, scan, progress, files_out=files)]
-    storage.load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by the workers
+    articles = [
+        _with_paragraphs(a) for a in _source_articles(config, scan, progress, files_out=files)
+    ]
+    storage.load_stems(
+        index_dir, config.stemmer
+    )  # the last index's stems, inherited by the workers
     procs = config.writer_procs or min(os.cpu_count() or 1, 4)
     if len(articles) < PARALLEL_MIN_ARTICLES:
         procs = 1
@@ -356,8 +373,9 @@ def _incremental(
     added: list[Article] = []
     updated: list[Article] = []
     seen: set[str] = set()
-    articles = _source_articles(config, scan, progress, _unchanged_files(previous, known),
-                                files, reused)
+    articles = _source_articles(
+        config, scan, progress, _unchanged_files(previous, known), files, reused
+    )
     for article in articles:
         seen.add(article.id)
         old = known.get(article.id)

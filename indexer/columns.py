@@ -25,18 +25,21 @@ from . import whoosh_internals
 
 #: Decoded segments kept (a live index has a handful; old generations age out).
 _CACHE_SEGMENTS = 64
-_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], dict[tuple[str, str], Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
 def segment_key(reader: Any) -> tuple[Any, ...]:
     """Identifies one segment's contents across readers, searchers and threads."""
     storage = reader.storage()
-    return (getattr(storage, "folder", id(storage)), reader.segment().segment_id(),
-            reader.doc_count_all())
+    return (
+        getattr(storage, "folder", id(storage)),
+        reader.segment().segment_id(),
+        reader.doc_count_all(),
+    )
 
 
-def _segment_cache(reader: Any) -> dict[str, Any]:
+def _segment_cache(reader: Any) -> dict[tuple[str, str], Any]:
     """The decoded-column store of one segment (shared by all readers of it)."""
     key = segment_key(reader)
     with _cache_lock:
@@ -67,9 +70,11 @@ def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
     if found is None:
         index: dict[bytes, int] = {b"": 0}
         codes = [index.setdefault(v, len(index)) for v in _raw_values(reader, name)]
-        found = store[("codes", name)] = (np.asarray(codes, dtype=np.int32),
-                                          [v.decode("utf-8", "replace") for v in index])
-    return found  # type: ignore[no-any-return]
+        found = store[("codes", name)] = (
+            np.asarray(codes, dtype=np.int32),
+            [v.decode("utf-8", "replace") for v in index],
+        )
+    return found
 
 
 def segment_lengths(reader: Any, field: str) -> np.ndarray | None:
@@ -164,7 +169,8 @@ class DocTable:
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(int code of every document, value of each code) for a column; code 0 is ""."""
         found: tuple[np.ndarray, list[str]] = self._arrays.get(
-            self._arrays.codes, name, lambda: self._merge_codes(name))
+            self._arrays.codes, name, lambda: self._merge_codes(name)
+        )
         return found
 
     def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
@@ -183,9 +189,11 @@ class DocTable:
         """Every document's field length, as BM25 uses it."""
 
         def build() -> np.ndarray:
-            parts = [segment_lengths(r, field) for r in self.readers]
-            parts = [np.zeros(r.doc_count_all()) if p is None else p
-                     for r, p in zip(self.readers, parts)]
+            found = [segment_lengths(r, field) for r in self.readers]
+            parts = [
+                np.zeros(r.doc_count_all()) if p is None else p
+                for r, p in zip(self.readers, found, strict=True)
+            ]
             return np.concatenate(parts) if parts else np.zeros(0)
 
         found: np.ndarray = self._arrays.get(self._arrays.lengths, field, build)
@@ -201,5 +209,6 @@ def doc_table(searcher: Searcher) -> DocTable:
     """The searcher's table, made on first use (a searcher serves one thread at a time)."""
     table = getattr(searcher, "_byline_table", None)
     if table is None:
-        table = searcher._byline_table = DocTable(searcher)  # type: ignore[attr-defined]
+        table = DocTable(searcher)
+        searcher._byline_table = table
     return table

@@ -83,8 +83,16 @@ class IndexConfig:
             raise ConfigError(f"stemmer must be one of {', '.join(STEMMERS)}, not {self.stemmer!r}")
         if not 0.0 < self.feedback_weight <= 1.0:
             raise ConfigError("feedback_weight must be above 0 and at most 1")
-        for name in ("feedback_docs", "feedback_terms", "max_file_mb", "max_query_length", "max_query_terms", "max_expansions",
-                     "max_per_page", "max_results"):
+        for name in (
+            "feedback_docs",
+            "feedback_terms",
+            "max_file_mb",
+            "max_query_length",
+            "max_query_terms",
+            "max_expansions",
+            "max_per_page",
+            "max_results",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
 
@@ -94,7 +102,9 @@ class IndexConfig:
         return {f.name: f.metadata["help"] for f in fields(cls)}
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], base: IndexConfig | None = None) -> IndexConfig:
+    def from_mapping(
+        cls, values: Mapping[str, Any], base: IndexConfig | None = None
+    ) -> IndexConfig:
         """Build a config from plain values (strings are converted); unknown keys raise."""
         base = base or cls()
         known = {f.name: f for f in fields(cls)}
@@ -114,9 +124,7 @@ class IndexConfig:
         return replace(base, **changes)
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> IndexConfig:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> IndexConfig:
         """Read ``BYLINE_<SETTING>`` variables, then apply ``overrides`` (None means unset)."""
         environ = os.environ if environ is None else environ
         known = {f.name for f in fields(cls)}

@@ -19,13 +19,13 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from . import build, feedback, search, storage, whoosh_internals
-from .parsing import parse, plain_words
-from .request import SearchRequest
 from .analysis import analyze
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
 from .models import Article, Hit, IndexStats, Paragraph, SearchPage, paragraph_kind
+from .parsing import parse, plain_words
+from .request import SearchRequest
 from .schema import FIELD_NAMES
 from .scoring import weighting
 
@@ -87,8 +87,9 @@ class SearchEngine:
         with self._searcher() as s:
             articles, paragraphs = storage.count(s)
         meta = storage.read_meta(self.config.index_dir)
-        return IndexStats.from_dict(meta, articles=articles, paragraphs=paragraphs,
-                                    generation=self.generation())
+        return IndexStats.from_dict(
+            meta, articles=articles, paragraphs=paragraphs, generation=self.generation()
+        )
 
     def generation(self) -> str:
         """An opaque token that changes whenever a reindex publishes new data."""
@@ -109,14 +110,20 @@ class SearchEngine:
         """
         request = SearchRequest.of(query, **options).bounded(self.config)
         started = time.perf_counter()
-        expansion = self._feedback(request) if request.expand and request.sort == "relevance" else None
+        expansion = (
+            self._feedback(request) if request.expand and request.sort == "relevance" else None
+        )
         with self._searcher() as s:
             # Pages are immutable and depend only on the request and the index
             # generation, so a repeated query (the web UI's paging, a popular
             # search) is answered from a small LRU cache. The request is the key:
             # a parameter cannot be left out of it.
-            key = (self._local.name, s.reader().generation(), request,
-                   tuple(sorted(expansion.items())) if expansion else None)
+            key = (
+                self._local.name,
+                s.reader().generation(),
+                request,
+                tuple(sorted(expansion.items())) if expansion else None,
+            )
             with self._lock:
                 result = self._results.get(key)
                 if result is not None:
@@ -132,20 +139,37 @@ class SearchEngine:
     def _feedback(self, request: SearchRequest) -> dict[str, float]:
         """RM3 expansion terms (index term -> boost) from the first pass's best paragraphs."""
         cfg = self.config
-        first = self.search(replace(request, page=1, per_page=cfg.feedback_docs, per_article=1,
-                                    snippets=False, expand=False, facets=False))
+        first = self.search(
+            replace(
+                request,
+                page=1,
+                per_page=cfg.feedback_docs,
+                per_article=1,
+                snippets=False,
+                expand=False,
+                facets=False,
+            )
+        )
         docs = [
-            (hit.score, analyze(hit.text if hit.kind == "headline" else f"{hit.title}\n{hit.text}",
-                                cfg.stemmer))
+            (
+                hit.score,
+                analyze(
+                    hit.text if hit.kind == "headline" else f"{hit.title}\n{hit.text}", cfg.stemmer
+                ),
+            )
             for hit in first.hits
         ]
         with self._searcher() as s:
             model = feedback.relevance_model(
-                docs, cfg.feedback_terms, lambda t: s.doc_frequency("text", t), s.doc_count(),
+                docs,
+                cfg.feedback_terms,
+                lambda t: s.doc_frequency("text", t),
+                s.doc_count(),
                 cfg.feedback_max_df,
             )
-        return feedback.interpolate(model, analyze(plain_words(request.query), cfg.stemmer),
-                                    cfg.feedback_weight)
+        return feedback.interpolate(
+            model, analyze(plain_words(request.query), cfg.stemmer), cfg.feedback_weight
+        )
 
     def warm(self) -> int:
         """Read the searchable fields' posting lists into memory ahead of the first queries.
@@ -172,8 +196,13 @@ class SearchEngine:
             return None
         meta: dict[str, Any] = docs[0].get("article") or {"title": docs[0].get("title", "")}
         paragraphs = tuple(
-            Paragraph(article_id, f["paragraph_no"], paragraph_kind(f["kind"]), f.get("text", ""),
-                      f.get("heading"))
+            Paragraph(
+                article_id,
+                f["paragraph_no"],
+                paragraph_kind(f["kind"]),
+                f.get("text", ""),
+                f.get("heading"),
+            )
             for f in docs
         )
         return Article.from_meta(article_id, meta, paragraphs)
@@ -199,8 +228,9 @@ class SearchEngine:
             h for h in page.hits if h.article_id != article_id and (h.dup or h.article_id) != own
         )[:limit]
 
-    def export(self, query: str | SearchRequest, fmt: str = "json", limit: int = 1000,
-               **options: Any) -> str:
+    def export(
+        self, query: str | SearchRequest, fmt: str = "json", limit: int = 1000, **options: Any
+    ) -> str:
         """The result set as CSV or JSON (bounded by ``limit``), with the query and a timestamp."""
         from . import export
 
@@ -245,7 +275,8 @@ class SearchEngine:
             if missing:
                 raise IndexCorrupt(
                     f"the index in {self.config.index_dir} was built by an older version of Byline "
-                    f"(it lacks {', '.join(sorted(missing))}); run `python manage.py reindex` to rebuild it"
+                    f"(it lacks {', '.join(sorted(missing))}); "
+                    "run `python manage.py reindex` to rebuild it"
                 )
             storage.load_stems(self.config.index_dir, self.config.stemmer)
             try:

@@ -24,7 +24,7 @@ class QueryError(BylineError):
 
 
 class DocumentError(BylineError):
-    """A source file cannot be read: a format reader raises it, reindex skips the file and reports why."""
+    """A source file cannot be read: a reader raises it; reindex skips the file and reports why."""
 
 
 class ConfigError(BylineError):

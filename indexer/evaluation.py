@@ -89,7 +89,9 @@ def time_rel_id(record: int) -> str:
     return str(record if record <= 370 else record + 2)
 
 
-def read_time(folder: Path, sentences_per_paragraph: int = TIME_SENTENCES_PER_PARAGRAPH) -> Collection:
+def read_time(
+    folder: Path, sentences_per_paragraph: int = TIME_SENTENCES_PER_PARAGRAPH
+) -> Collection:
     """TIME.ALL / TIME.QUE / TIME.REL. Titles are the first text line (section label + headline)."""
     all_text = (folder / "TIME.ALL").read_text(encoding="latin-1")
     documents: list[Document] = []
@@ -102,9 +104,7 @@ def read_time(folder: Path, sentences_per_paragraph: int = TIME_SENTENCES_PER_PA
         documents.append(
             Document(time_rel_id(record), lines[0], sentence_windows(body, sentences_per_paragraph))
         )
-    queries = _starred(
-        (folder / "TIME.QUE").read_text(encoding="latin-1"), r"^\*FIND\s+(\d+)\s*$"
-    )
+    queries = _starred((folder / "TIME.QUE").read_text(encoding="latin-1"), r"^\*FIND\s+(\d+)\s*$")
     qrels: dict[str, set[str]] = {}
     for line in (folder / "TIME.REL").read_text(encoding="latin-1").splitlines():
         parts = line.split()
@@ -116,7 +116,7 @@ def read_time(folder: Path, sentences_per_paragraph: int = TIME_SENTENCES_PER_PA
 def _starred(text: str, header: str) -> dict[str, str]:
     out: dict[str, str] = {}
     pieces = re.split(header, re.split(r"^\*STOP\b", text, flags=re.M)[0], flags=re.M)
-    for qid, body in zip(pieces[1::2], pieces[2::2]):
+    for qid, body in zip(pieces[1::2], pieces[2::2], strict=False):
         out[str(int(qid))] = " ".join(body.split())
     return out
 
@@ -207,9 +207,7 @@ def read_collection(folder: Path | str) -> Collection:
             return reader(folder)
     from .errors import BylineError
 
-    raise BylineError(
-        f"{folder} holds no test collection: expected TIME.ALL, cacm.all or CISI.ALL"
-    )
+    raise BylineError(f"{folder} holds no test collection: expected TIME.ALL, cacm.all or CISI.ALL")
 
 
 # --- metrics (trec_eval's definitions) --------------------------------------
@@ -218,7 +216,7 @@ Ranking = Sequence[str]
 
 
 def average_precision(ranking: Ranking, relevant: set[str]) -> float:
-    """trec_eval ``map``: mean over all relevant documents of precision at their rank (0 if missed)."""
+    """trec_eval ``map``: mean over relevant documents of precision at their rank (0 if missed)."""
     if not relevant:
         return 0.0
     hits, total = 0, 0.0
@@ -260,7 +258,7 @@ def query_metrics(ranking: Ranking, relevant: set[str]) -> dict[str, float]:
 def mean_metrics(
     run: Mapping[str, Ranking], qrels: Mapping[str, set[str]], queries: Iterable[str] | None = None
 ) -> dict[str, float]:
-    """Metrics averaged over the judged queries (a query with no results scores 0, like ``trec_eval -c``)."""
+    """Metrics averaged over the judged queries (no results scores 0, like ``trec_eval -c``)."""
     ids = [q for q in (queries if queries is not None else qrels) if qrels.get(q)]
     if not ids:
         return {m: 0.0 for m in METRICS}
@@ -302,16 +300,20 @@ def run_queries(
     """
     run: dict[str, list[tuple[str, float]]] = {}
     for qid, text in queries.items():
-        page = engine.search(query_text(text), per_page=depth, per_article=1, snippets=False,
-                             expand=expand)
+        page = engine.search(
+            query_text(text), per_page=depth, per_article=1, snippets=False, expand=expand
+        )
         # Equal scores are ordered by article id (the index's own docnum order depends on
         # how many processes built it), so a run is reproducible to the last digit.
-        run[qid] = sorted(((hit.article_id, hit.score) for hit in page.hits),
-                          key=lambda pair: (-pair[1], pair[0]))
+        run[qid] = sorted(
+            ((hit.article_id, hit.score) for hit in page.hits), key=lambda pair: (-pair[1], pair[0])
+        )
     return run
 
 
-def trec_run_lines(run: Mapping[str, Sequence[tuple[str, float]]], tag: str = "byline") -> list[str]:
+def trec_run_lines(
+    run: Mapping[str, Sequence[tuple[str, float]]], tag: str = "byline"
+) -> list[str]:
     """A TREC run file: ``qid Q0 docid rank score tag``."""
     lines = []
     for qid, ranked in run.items():

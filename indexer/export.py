@@ -6,26 +6,46 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import QueryError
 from .models import Hit
 
 FORMATS = ("csv", "json")
-COLUMNS = ("rank", "article_id", "title", "paragraph_no", "kind", "heading", "date", "source",
-           "section", "score", "similar", "text")
+COLUMNS = (
+    "rank",
+    "article_id",
+    "title",
+    "paragraph_no",
+    "kind",
+    "heading",
+    "date",
+    "source",
+    "section",
+    "score",
+    "similar",
+    "text",
+)
 
 
 def render(query: str, hits: Sequence[Hit], fmt: str, options: Mapping[str, Any]) -> str:
     if fmt not in FORMATS:
         raise QueryError(f"export format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    exported = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    exported = datetime.now(UTC).isoformat(timespec="seconds")
     used = {k: v for k, v in options.items() if v not in (None, False, "")}
     if fmt == "json":
-        return json.dumps({"query": query, "options": used, "exported": exported, "count": len(hits),
-                           "hits": [{"rank": n, **h.to_dict()} for n, h in enumerate(hits, 1)]},
-                          ensure_ascii=False, indent=1)
+        return json.dumps(
+            {
+                "query": query,
+                "options": used,
+                "exported": exported,
+                "count": len(hits),
+                "hits": [{"rank": n, **h.to_dict()} for n, h in enumerate(hits, 1)],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
     out = io.StringIO()
     out.write(f"# query: {_safe(query)}\n# exported: {exported}\n")
     if used:

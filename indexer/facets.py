@@ -67,8 +67,15 @@ def coverage(table: DocTable, docs: np.ndarray) -> tuple[Bucket, ...]:
     current = key(first)
     while current <= last:
         nxt = _next(current, unit)
-        buckets.append(Bucket(_label(current, unit), current.isoformat(),
-                              (nxt - timedelta(days=1)).isoformat(), unit, counts.get(current, 0)))
+        buckets.append(
+            Bucket(
+                _label(current, unit),
+                current.isoformat(),
+                (nxt - timedelta(days=1)).isoformat(),
+                unit,
+                counts.get(current, 0),
+            )
+        )
         current = nxt
     return tuple(buckets)
 
@@ -82,4 +89,6 @@ def _next(d: date, unit: str) -> date:
 
 
 def _label(d: date, unit: str) -> str:
-    return d.isoformat() if unit == "day" else d.strftime("%Y-%m") if unit == "month" else str(d.year)
+    return (
+        d.isoformat() if unit == "day" else d.strftime("%Y-%m") if unit == "month" else str(d.year)
+    )

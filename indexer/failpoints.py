@@ -1,4 +1,4 @@
-"""Named points in a reindex where a test can stop it, so crash tests pick the moment, not the clock.
+"""Named points where a test can stop a reindex, so crash tests pick the moment, not the clock.
 
 A test sets ``BYLINE_FAILPOINT`` before starting a reindex in a child process:
 

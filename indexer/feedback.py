@@ -36,24 +36,24 @@ def relevance_model(
     total = sum(score for score, _ in docs)
     if not docs or terms < 1:
         return {}
-    weights: Counter[str] = Counter()
+    weights: dict[str, float] = {}
     for score, toks in docs:
         share = score / total if total > 0 else 1 / len(docs)
         length = len(toks)
         for term, tf in Counter(toks).items():
             if len(term) > 1 and not term.isdigit():  # numbers and initials say little
-                weights[term] += share * tf / length
+                weights[term] = weights.get(term, 0.0) + share * tf / length
     if doc_frequency is not None and doc_count and max_df < 1.0:
         limit = max_df * doc_count
-        weights = Counter({
-            t: w for t, w in weights.items() if doc_frequency(t) <= limit
-        })
-    top = weights.most_common(terms)
+        weights = {t: w for t, w in weights.items() if doc_frequency(t) <= limit}
+    top = sorted(weights.items(), key=lambda item: item[1], reverse=True)[:terms]  # most_common
     norm = sum(w for _, w in top)
     return {t: w / norm for t, w in top} if norm > 0 else {}
 
 
-def interpolate(model: dict[str, float], query_terms: Iterable[str], weight: float) -> dict[str, float]:
+def interpolate(
+    model: dict[str, float], query_terms: Iterable[str], weight: float
+) -> dict[str, float]:
     """Expansion boosts relative to one original query word (boost 1), as RM3 mixes them.
 
     RM3 scores ``weight * sum_t q(t)/n + (1 - weight) * sum_t P(t|R)``; the

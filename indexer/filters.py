@@ -40,23 +40,34 @@ class Filter:
 #: Every filter, in the order forms and docs list them. ``dup`` is not offered in
 #: forms: it is the target of the "and N similar" link (one cluster's copies).
 FILTERS: tuple[Filter, ...] = (
-    Filter("date", "Date", "a day, month or year (1987-03), a range (1987-03-01..1987-03-15), "
-           "or >, >=, <, <= a date", "date", "1987-03"),
+    Filter(
+        "date",
+        "Date",
+        "a day, month or year (1987-03), a range (1987-03-01..1987-03-15), or >, >=, <, <= a date",
+        "date",
+        "1987-03",
+    ),
     Filter("source", "Source", "the outlet (several separated by commas)", "keyword", "reuters"),
     Filter("section", "Section", "the section or category", "keyword", "business"),
     Filter("place", "Place", "a place the article is filed under", "keyword", "usa"),
     Filter("topic", "Topic", "a topic the article is filed under", "keyword", "crude"),
     Filter("tag", "Tag", "a tag of the article", "keyword", "energy"),
     Filter("author", "Author", "words of the byline", "words", "smith"),
-    Filter("dup", "Copies of", "one cluster of near-duplicate articles", "exact", "reut2-000#1",
-           public=False),
+    Filter(
+        "dup",
+        "Copies of",
+        "one cluster of near-duplicate articles",
+        "exact",
+        "reut2-000#1",
+        public=False,
+    ),
 )
 BY_NAME: dict[str, Filter] = {f.name: f for f in FILTERS}
 FILTER_NAMES: tuple[str, ...] = tuple(BY_NAME)
 PUBLIC_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.public)
 
 _IN_QUERY = re.compile(
-    r'(?<![\w:])(' + "|".join(FILTER_NAMES) + r'):("[^"]*"|[^\s()"]+)', re.IGNORECASE
+    r"(?<![\w:])(" + "|".join(FILTER_NAMES) + r'):("[^"]*"|[^\s()"]+)', re.IGNORECASE
 )
 _PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 #: Sorts after every digit: "2022-01~" is above every day of January 2022.
@@ -70,7 +81,9 @@ def check_name(name: str) -> str:
     return name
 
 
-def normalize(values: Mapping[str, str | None] | Iterable[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
+def normalize(
+    values: Mapping[str, str | None] | Iterable[tuple[str, str | None]],
+) -> tuple[tuple[str, str], ...]:
     """(name, value) pairs in registry order, empty values dropped, names checked."""
     pairs = values.items() if isinstance(values, Mapping) else values
     found: dict[str, str] = {}
@@ -96,7 +109,7 @@ def extract(text: str) -> tuple[str, dict[str, str]]:
 
 def remove(text: str, name: str) -> str:
     """``text`` without any ``name:value`` in it (a dismissed filter chip)."""
-    pattern = re.compile(r'(?<![\w:])' + re.escape(name) + r':("[^"]*"|[^\s()"]+)', re.IGNORECASE)
+    pattern = re.compile(r"(?<![\w:])" + re.escape(name) + r':("[^"]*"|[^\s()"]+)', re.IGNORECASE)
     return " ".join(pattern.sub(" ", text).split())
 
 
@@ -112,7 +125,7 @@ def with_value(text: str, name: str, value: str) -> str:
 
 @dataclass(frozen=True)
 class DateRange:
-    """Dates from ``low`` to ``high`` as ISO strings (None: open); ``..._excl`` leaves the end out."""
+    """Dates from ``low`` to ``high``, ISO strings (None: open); ``*_excl`` leaves the end out."""
 
     low: str | None
     high: str | None
@@ -124,7 +137,9 @@ class DateRange:
             return False
         if self.low is not None and (value < self.low or (self.low_excl and value == self.low)):
             return False
-        return not (self.high is not None and (value > self.high or (self.high_excl and value == self.high)))
+        return not (
+            self.high is not None and (value > self.high or (self.high_excl and value == self.high))
+        )
 
 
 def _date_bound(value: str, what: str) -> str:
@@ -142,11 +157,13 @@ def date_range(spec: str) -> DateRange:
     what = f"date:{spec}"
     if ".." in spec:
         low, _, high = spec.partition("..")
-        return DateRange(_date_bound(low, what) if low else None,
-                         _date_bound(high, what) + DATE_HIGH if high else None)
+        return DateRange(
+            _date_bound(low, what) if low else None,
+            _date_bound(high, what) + DATE_HIGH if high else None,
+        )
     for op in (">=", "<=", ">", "<"):
         if spec.startswith(op):
-            value = _date_bound(spec[len(op):], what)
+            value = _date_bound(spec[len(op) :], what)
             if op == ">":
                 return DateRange(value + DATE_HIGH, None, low_excl=True)
             if op == ">=":

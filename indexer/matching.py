@@ -108,8 +108,9 @@ POSITION_BITS = 24
 SELECTIVE_DECODE = 1000
 
 
-def cached_positions(reader: Any, fieldname: str, text: bytes,
-                     only: np.ndarray | None = None) -> np.ndarray:
+def cached_positions(
+    reader: Any, fieldname: str, text: bytes, only: np.ndarray | None = None
+) -> np.ndarray:
     """(segment docnum, word position) of a term as sorted int64 keys.
 
     All of them are decoded and cached, unless the term is frequent and
@@ -130,8 +131,9 @@ def cached_positions(reader: Any, fieldname: str, text: bytes,
     return keys
 
 
-def _positions(reader: Any, fieldname: str, text: bytes,
-               only: np.ndarray | None = None) -> np.ndarray:
+def _positions(
+    reader: Any, fieldname: str, text: bytes, only: np.ndarray | None = None
+) -> np.ndarray:
     if (fieldname, text) not in reader:
         return _EMPTY_IDS
     decode = reader.schema[fieldname].format.decode_positions
@@ -277,7 +279,7 @@ class Evaluator:
         except ValueError:
             return Matches.empty()
         id_parts, weight_parts = [], []
-        for reader, offset in zip(self.table.readers, self.table.offsets):
+        for reader, offset in zip(self.table.readers, self.table.offsets, strict=True):
             ids, weights = cached_postings(reader, fieldname, btext)
             if len(ids):
                 id_parts.append(ids.astype(np.int64) + offset)
@@ -303,19 +305,21 @@ class Evaluator:
         The AND comes from the cached posting lists; positions are checked by
         intersecting (docnum, position - i) keys of the i-th word.
         """
-        field = self.searcher.schema[q.fieldname] if q.fieldname in self.searcher.schema else None
+        schema = self.searcher.schema
+        field = schema[q.fieldname] if q.fieldname in schema.names() else None
         if field is None or not field.format or not field.format.supports("positions"):
             return self._whoosh(q)  # Whoosh's own answer (or its QueryError)
         words = [field.to_bytes(w) for w in q.words]
         reader = self.searcher.reader()
         if any((q.fieldname, w) not in reader for w in words):
             return Matches.empty()
-        both = self._combine([self._term(wq.Term(q.fieldname, w)) for w in q.words],
-                             need_all=True, boost=1.0)
+        both = self._combine(
+            [self._term(wq.Term(q.fieldname, w)) for w in q.words], need_all=True, boost=1.0
+        )
         if not len(both):
             return both
         docs = []
-        for leaf, offset in zip(self.table.readers, self.table.offsets):
+        for leaf, offset in zip(self.table.readers, self.table.offsets, strict=True):
             lo, hi = np.searchsorted(both.ids, [offset, offset + leaf.doc_count_all()])
             if lo == hi:
                 continue
@@ -323,7 +327,9 @@ class Evaluator:
             keys: np.ndarray | None = None
             for i, w in enumerate(words):
                 shifted = cached_positions(leaf, q.fieldname, w, candidates) - i
-                keys = shifted if keys is None else np.intersect1d(keys, shifted, assume_unique=True)
+                keys = (
+                    shifted if keys is None else np.intersect1d(keys, shifted, assume_unique=True)
+                )
                 if not len(keys):
                     break
             if keys is not None and len(keys):

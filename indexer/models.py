@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 ParagraphKind = Literal["headline", "heading", "body", "caption", "boilerplate"]
 
@@ -25,7 +25,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("heading", "Section heading", True, "a subhead inside the article"),
     Kind("body", "Body text", True, "the story itself"),
     Kind("caption", "Photo caption", True, "a caption with its credit"),
-    Kind("boilerplate", "Boilerplate", False, "page furniture: shown in the article, never searched"),
+    Kind(
+        "boilerplate", "Boilerplate", False, "page furniture: shown in the article, never searched"
+    ),
 )
 KIND_NAMES: tuple[ParagraphKind, ...] = tuple(k.name for k in KINDS)
 SEARCHABLE_KINDS: frozenset[str] = frozenset(k.name for k in KINDS if k.searchable)
@@ -35,7 +37,7 @@ def paragraph_kind(name: str) -> ParagraphKind:
     """``name`` as a kind, or ValueError (values read back from an index are checked once)."""
     if name not in KIND_NAMES:
         raise ValueError(f"unknown paragraph kind {name!r}")
-    return cast(ParagraphKind, name)
+    return name  # checked against KIND_NAMES above
 
 
 @dataclass(frozen=True)
@@ -212,10 +214,14 @@ class SearchPage:
             "took_ms": round(self.took_ms, 2),
             "sort": self.sort,
             "filters": dict(self.filters),
-            "facets": {name: [{"value": v.value, "count": v.count} for v in values]
-                       for name, values in self.facets},
-            "coverage": [{"label": b.label, "start": b.start, "end": b.end, "unit": b.unit,
-                          "count": b.count} for b in self.coverage],
+            "facets": {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in self.facets
+            },
+            "coverage": [
+                {"label": b.label, "start": b.start, "end": b.end, "unit": b.unit, "count": b.count}
+                for b in self.coverage
+            ],
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -270,28 +276,33 @@ class IndexStats:
                 if f.name in ("skipped", "warnings"):
                     values[f.name] = tuple(Skip(str(d["path"]), str(d["reason"])) for d in raw)
                 elif f.type in ("int", "float", "bool", "str"):
-                    values[f.name] = {"int": int, "float": float, "bool": bool, "str": str}[f.type](raw)
+                    values[f.name] = {"int": int, "float": float, "bool": bool, "str": str}[f.type](
+                        raw
+                    )
                 else:
                     values[f.name] = raw
             except (TypeError, ValueError, KeyError):
                 continue
         values.update(changes)
-        return cls(articles=int(values.pop("articles", 0)),
-                   paragraphs=int(values.pop("paragraphs", 0)), **values)
+        return cls(
+            articles=int(values.pop("articles", 0)),
+            paragraphs=int(values.pop("paragraphs", 0)),
+            **values,
+        )
 
 
 __all__ = [
+    "KINDS",
+    "KIND_NAMES",
+    "SEARCHABLE_KINDS",
     "Article",
     "Bucket",
     "FacetValue",
     "Hit",
     "IndexStats",
-    "KINDS",
-    "KIND_NAMES",
     "Kind",
     "Paragraph",
     "ParagraphKind",
-    "SEARCHABLE_KINDS",
     "SearchPage",
     "Skip",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .models import Article, Paragraph
+from .models import Article, Paragraph, ParagraphKind
 
 _WS = re.compile(r"\s+")
 _BLOCKS = re.compile(r"\n[ \t]*\n+")
@@ -28,7 +28,8 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         r"^(?:about |an? |\d+ )(?:second|minute|hour|day|week|month|year)s? ago$",
         r"^duration \d+:\d{2}(?::\d{2})?$",
-        r"^(?:with files from|reporting by|additional reporting by|editing by|writing by)\b.{0,120}$",
+        r"^(?:with files from|reporting by|additional reporting by|editing by|writing by)"
+        r"\b.{0,120}$",
         r"^reuter\^?m?$",
         r"^(?:share|share this (?:article|story)|advertisement|related (?:stories|articles|links)"
         r"|read more|watch|listen|sign up\b.{0,80}|click here\b.{0,80}|follow us\b.{0,80}"
@@ -70,7 +71,7 @@ def is_heading(text: str) -> bool:
     )
 
 
-def classify(text: str) -> str:
+def classify(text: str) -> ParagraphKind:
     """The kind of one non-headline paragraph (see the module docstring)."""
     if is_boilerplate(text):
         return "boilerplate"

@@ -29,8 +29,22 @@ from .errors import QueryError
 from .schema import SEARCH_FIELDS
 
 #: Fields a user may name in a query (``title:word``); others are refused.
-QUERY_FIELDS = frozenset({"title", "text", "kind", "date", "source", "section", "place", "topic",
-                          "tag", "author", "dup", "article_id"})
+QUERY_FIELDS = frozenset(
+    {
+        "title",
+        "text",
+        "kind",
+        "date",
+        "source",
+        "section",
+        "place",
+        "topic",
+        "tag",
+        "author",
+        "dup",
+        "article_id",
+    }
+)
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")
@@ -68,7 +82,8 @@ def check_syntax(text: str, max_terms: int = 200) -> None:
     """Raise QueryError naming what to fix in a query string."""
     if len(text.split()) > max_terms:
         raise QueryError(
-            f"the query has {len(text.split())} words; the limit is {max_terms}: keep the distinctive ones"
+            f"the query has {len(text.split())} words; the limit is {max_terms}: "
+            "keep the distinctive ones"
         )
     if text.count('"') % 2:
         raise QueryError('unbalanced quote: close the "phrase" with a second " or remove it')
@@ -135,14 +150,20 @@ def _expand(
             maxdist = min(node.maxdist, MAX_FUZZY_EDITS, max(1, len(word) // 3))
             words = list(reader.terms_within("spell", word, maxdist, max(1, node.prefixlength)))
         else:
-            pattern = wq.Wildcard("spell", word) if isinstance(node, wq.Wildcard) else wq.Prefix("spell", word)
+            pattern = (
+                wq.Wildcard("spell", word)
+                if isinstance(node, wq.Wildcard)
+                else wq.Prefix("spell", word)
+            )
             words = []
             for w in whoosh_internals.pattern_terms(pattern, reader):
                 words.append(w.decode("utf-8") if isinstance(w, bytes) else w)
                 if len(words) >= config.max_expansions * 50:
                     break
         words.sort(key=lambda w: -reader.frequency("spell", w))
-        stems = sorted({stem(normalize_token(w), config.stemmer) for w in words[: config.max_expansions]})
+        stems = sorted(
+            {stem(normalize_token(w), config.stemmer) for w in words[: config.max_expansions]}
+        )
         if not stems:
             return wq.NullQuery
         return wq.Or([wq.Term(node.fieldname, s, boost=node.boost) for s in stems])
@@ -165,9 +186,7 @@ def _all_terms_first(node: wq.Query, config: IndexConfig) -> wq.Query:
     if isinstance(node, wq.AndNot):
         return wq.AndNot(_all_terms_first(node.a, config), node.b)
     if isinstance(node, wq.Or):
-        words = [
-            q for q in node.subqueries if not isinstance(q, wq.Not) and q is not wq.NullQuery
-        ]
+        words = [q for q in node.subqueries if not isinstance(q, wq.Not) and q is not wq.NullQuery]
         if 2 <= len(words) <= config.all_terms_first_max:
             return wq.Or([wq.And(words, boost=ALL_TERMS_BOOST), node])
     return node
@@ -194,7 +213,7 @@ def _count_repeats(node: wq.Query) -> wq.Query:
                 counts.append(1)
         if len(merged) < len(node.subqueries):
             words = []
-            for q, n in zip(merged, counts):
+            for q, n in zip(merged, counts, strict=True):
                 if n > 1:
                     q = copy.copy(q)
                     q.boost = q.boost * n
@@ -240,8 +259,16 @@ def plain_tree(text: str, config: IndexConfig) -> wq.Query | None:
         terms = analyze(word, config.stemmer)
         if len(terms) > 1:
             return None
-        groups.append(wq.Or([wq.Term("title", terms[0], boost=config.title_boost),
-                             wq.Term("text", terms[0], boost=1.0)]) if terms else wq.Or([]))
+        groups.append(
+            wq.Or(
+                [
+                    wq.Term("title", terms[0], boost=config.title_boost),
+                    wq.Term("text", terms[0], boost=1.0),
+                ]
+            )
+            if terms
+            else wq.Or([])
+        )
     return wq.Or(groups)
 
 
@@ -261,7 +288,9 @@ def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = Fal
         q = fast if fast is not None else _parser(searcher, config).parse(raw, normalize=False)
     except Exception as exc:  # the whoosh parser signals bad input with many types
         if strict:
-            raise QueryError(f"cannot parse the query ({exc}); check quotes and operators") from None
+            raise QueryError(
+                f"cannot parse the query ({exc}); check quotes and operators"
+            ) from None
         raw = " ".join(plain_words(text).split()[: config.max_query_terms])
         try:
             q = _parser(searcher, config).parse(raw, normalize=False)
@@ -269,7 +298,9 @@ def parse(searcher: Searcher, text: str, config: IndexConfig, strict: bool = Fal
             q = wq.NullQuery
         notice = "Your query was read as plain words because it could not be parsed."
     originals = _fuzzy_originals(raw, config.stemmer) if "~" in raw else {}
-    q = _expand(searcher, _all_terms_first(_count_repeats(q), config), config, originals).normalize()
+    q = _expand(
+        searcher, _all_terms_first(_count_repeats(q), config), config, originals
+    ).normalize()
     return ParsedQuery(q, frozenset(positive_terms(q)), notice)
 
 
@@ -280,7 +311,8 @@ def correct_word(searcher: Searcher, word: str) -> str | None:
         # prefix=1: first-letter typos are rare, and it makes the scan ~20x cheaper
         found = [w for w in reader.terms_within("spell", word, maxdist, prefix=1) if w != word]
         if found:
-            return max(found, key=lambda w: (reader.frequency("spell", w), w))
+            best: str = max(found, key=lambda w: (reader.frequency("spell", w), w))
+            return best
     return None
 
 
@@ -319,8 +351,10 @@ def expand_query(q: wq.Query, expansion: dict[str, float], config: IndexConfig) 
     An OR of words simply gains the terms; a query with constraints (NOT, +,
     phrases, AND) keeps its matches and the terms only reorder them.
     """
-    extra = wq.Or([
-        wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
-        for t, w in sorted(expansion.items())
-    ])
+    extra = wq.Or(
+        [
+            wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
+            for t, w in sorted(expansion.items())
+        ]
+    )
     return wq.Or([q, extra]) if _only_words(q) else wq.AndMaybe(q, extra)

@@ -70,7 +70,8 @@ class SearchRequest:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise QueryError(f"{name} must be a whole number of at least 1, not {value!r}")
         if self.per_article is not None and (
-            isinstance(self.per_article, bool) or not isinstance(self.per_article, int)
+            isinstance(self.per_article, bool)
+            or not isinstance(self.per_article, int)
             or self.per_article < 1
         ):
             raise QueryError(f"per_article must be None or at least 1, not {self.per_article!r}")

@@ -1,4 +1,4 @@
-"""A SearchRequest in, a SearchPage out, in five stages: restrict, rank, collapse and count, page, hits.
+"""A SearchRequest in, a SearchPage out: restrict, rank, collapse and count, page, hits.
 
 Works on an open Whoosh searcher handed in by the engine and returns plain
 frozen dataclasses; nothing here keeps a Whoosh object past the call.
@@ -56,8 +56,9 @@ def restriction_query(pairs: tuple[tuple[str, str], ...]) -> wq.Query | None:
         kind = filters.BY_NAME[filters.check_name(name)].kind
         if kind == "date":
             r = filters.date_range(value)
-            parts.append(wq.TermRange("date", r.low, r.high, startexcl=r.low_excl,
-                                      endexcl=r.high_excl))
+            parts.append(
+                wq.TermRange("date", r.low, r.high, startexcl=r.low_excl, endexcl=r.high_excl)
+            )
         elif kind == "keyword":
             parts.append(wq.Or([wq.Term(name, v) for v in filters.keyword_values(value)]))
         elif kind == "words":
@@ -139,12 +140,13 @@ def order_key(table: DocTable, found: Matches, scores: np.ndarray, sort: str) ->
         return -scores
     codes, values = table.codes("date")
     rank_of = np.argsort(np.argsort(np.asarray(values, dtype=object), kind="stable"), kind="stable")
-    dates = rank_of[codes[found.ids]].astype(np.float64)
+    dates: np.ndarray = rank_of[codes[found.ids]].astype(np.float64)
     return -dates if sort == "newest" else dates
 
 
-def top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int,
-        want: int) -> list[int]:
+def top(
+    found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int, want: int
+) -> list[int]:
     """Positions of the best ``want`` matches (ties: lower docnum), at most ``per_group`` per group.
 
     Group code 0 (no key) never collapses. Only a prefix of the ranking is
@@ -176,8 +178,17 @@ def top(found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: i
         take *= 4
 
 
-def hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
-        config: IndexConfig, other: int, similar: int, dup: str, snippets: bool) -> Hit:
+def hit(
+    searcher: Searcher,
+    docnum: int,
+    score: float,
+    terms: frozenset[str],
+    config: IndexConfig,
+    other: int,
+    similar: int,
+    dup: str,
+    snippets: bool,
+) -> Hit:
     """One match copied out of the index (stored fields and a snippet)."""
     f = searcher.stored_fields(docnum)
     text = f.get("text", "")
@@ -200,8 +211,15 @@ def hit(searcher: Searcher, docnum: int, score: float, terms: frozenset[str],
     )
 
 
-def hits(searcher: Searcher, table: DocTable, ranked: Ranked, counts: Counts, chosen: list[int],
-         request: SearchRequest, config: IndexConfig) -> tuple[Hit, ...]:
+def hits(
+    searcher: Searcher,
+    table: DocTable,
+    ranked: Ranked,
+    counts: Counts,
+    chosen: list[int],
+    request: SearchRequest,
+    config: IndexConfig,
+) -> tuple[Hit, ...]:
     """Stage 5: the page's matches as Hits, with "+k more" and "and N similar"."""
     found, groups, sizes = ranked.found, counts.groups, counts.group_sizes
     dup_codes, dup_values = table.codes("dup")
@@ -214,16 +232,22 @@ def hits(searcher: Searcher, table: DocTable, ranked: Ranked, counts: Counts, ch
             other = int(counts.per_art[counts.arts[pos]]) - 1
             if counts.key_field == "dup" and dup and groups is not None:
                 similar = len(np.unique(counts.arts[groups == groups[pos]])) - 1
-        elif counts.key_field == "phash" and groups is not None and sizes is not None and groups[pos]:
+        elif (
+            counts.key_field == "phash" and groups is not None and sizes is not None and groups[pos]
+        ):
             similar = int(sizes[groups[pos]]) - 1
         score = float(ranked.scores[pos]) if request.sort == "relevance" else 0.0  # 0 by date
-        out.append(hit(searcher, docnum, score, ranked.terms, config, other, similar, dup,
-                       request.snippets))
+        out.append(
+            hit(
+                searcher, docnum, score, ranked.terms, config, other, similar, dup, request.snippets
+            )
+        )
     return tuple(out)
 
 
-def facets_of(table: DocTable, found: Matches, counts: Counts
-              ) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
+def facets_of(
+    table: DocTable, found: Matches, counts: Counts
+) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
     """Facet counts and the coverage chart over the matching articles."""
     rep = np.zeros(len(counts.per_art), dtype=np.int64)  # one matching paragraph per article
     rep[counts.arts] = found.ids
@@ -231,8 +255,12 @@ def facets_of(table: DocTable, found: Matches, counts: Counts
     return tuple(facet_counts(table, docs).items()), coverage(table, docs)
 
 
-def run(searcher: Searcher, request: SearchRequest, config: IndexConfig,
-        expansion: dict[str, float] | None = None) -> SearchPage:
+def run(
+    searcher: Searcher,
+    request: SearchRequest,
+    config: IndexConfig,
+    expansion: dict[str, float] | None = None,
+) -> SearchPage:
     """One page for ``request`` (already :meth:`~SearchRequest.bounded` by the engine).
 
     ``expansion`` (index term -> boost, from :mod:`indexer.feedback`) adds
@@ -240,8 +268,10 @@ def run(searcher: Searcher, request: SearchRequest, config: IndexConfig,
     """
     text, grouped, per_page, page = request.query, request.grouped, request.per_page, request.page
     if len(text) > config.max_query_length:
-        message = (f"the query is {len(text)} characters long; the limit is "
-                   f"{config.max_query_length}: shorten it")
+        message = (
+            f"the query is {len(text)} characters long; the limit is "
+            f"{config.max_query_length}: shorten it"
+        )
         if request.strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
@@ -252,9 +282,23 @@ def run(searcher: Searcher, request: SearchRequest, config: IndexConfig,
     if parsed is None or parsed.query is wq.NullQuery:
         if r.query is None:
             if r.words.strip() and notice is None:
-                notice = "The query has only very common words (such as 'the'), which are not indexed."
-            return SearchPage(text, 0, 0, 1, 0, per_page, (), suggest(searcher, r.words), notice,
-                              grouped=grouped, sort=request.sort, filters=r.active)
+                notice = (
+                    "The query has only very common words (such as 'the'), which are not indexed."
+                )
+            return SearchPage(
+                text,
+                0,
+                0,
+                1,
+                0,
+                per_page,
+                (),
+                suggest(searcher, r.words),
+                notice,
+                grouped=grouped,
+                sort=request.sort,
+                filters=r.active,
+            )
         q: wq.Query = wq.Every()
         terms: frozenset[str] = frozenset()
     else:
@@ -270,12 +314,20 @@ def run(searcher: Searcher, request: SearchRequest, config: IndexConfig,
     counts = collapse_and_count(table, ranked.found, request)
     # 4. page
     limit = page * per_page
-    chosen = top(ranked.found, order_key(table, ranked.found, ranked.scores, request.sort),
-                 counts.groups, request.per_article or 1, limit)
-    pages = max(1, math.ceil(min(counts.shown, config.max_results) / per_page)) if counts.shown else 0
+    chosen = top(
+        ranked.found,
+        order_key(table, ranked.found, ranked.scores, request.sort),
+        counts.groups,
+        request.per_article or 1,
+        limit,
+    )
+    pages = (
+        max(1, math.ceil(min(counts.shown, config.max_results) / per_page)) if counts.shown else 0
+    )
     # 5. hits, facets
-    shown = hits(searcher, table, ranked, counts, chosen[(page - 1) * per_page : limit], request,
-                 config)
+    shown = hits(
+        searcher, table, ranked, counts, chosen[(page - 1) * per_page : limit], request, config
+    )
     facet_values, buckets = facets_of(table, ranked.found, counts) if request.facets else ((), ())
     return SearchPage(
         query=text,

@@ -27,7 +27,7 @@ import pickle
 import signal
 import traceback
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from whoosh.codec import default_codec
@@ -120,22 +120,30 @@ def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, lis
     from .schema import schema_stemmer
 
     stemmer = schema_stemmer(schema)
-    out = {}
+    out: dict[str, Callable[[str], list[tuple[bytes, list[int]]]]] = {}
     for name in schema.names():
         field = schema[name]
         if type(field.format) is Positions and field.analyzer == news_analyzer(stemmer):
 
             def items(value: str) -> list[tuple[bytes, list[int]]]:
-                return [(term.encode("utf-8"), poses)
-                        for term, poses in term_positions(value, stemmer).items()]
+                return [
+                    (term.encode("utf-8"), poses)
+                    for term, poses in term_positions(value, stemmer).items()
+                ]
 
             out[name] = items
     return out
 
 
-def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
-                    postings: dict[str, dict[bytes, tuple[array, Any, Any]]],
-                    lengths: dict[str, array], positional: set[str]) -> None:
+def _write_postings(
+    codec: Any,
+    storage: Any,
+    segment: Any,
+    schema: Any,
+    postings: dict[str, dict[bytes, tuple[array, Any, Any]]],
+    lengths: dict[str, array],
+    positional: set[str],
+) -> None:
     """Terms in order, each posting list in blocks, through Whoosh's own field writer."""
     fw = codec.field_writer(storage, segment)
     try:
@@ -163,7 +171,7 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
                         block_weights = array("f", [c * boost for c in counts])
                         values = []
                         for c in counts:
-                            values.append(encode(third[at:at + c]))
+                            values.append(encode(third[at : at + c]))
                             at += c
                     else:
                         block_weights = second[start:end]
@@ -173,15 +181,16 @@ def _write_postings(codec: Any, storage: Any, segment: Any, schema: Any,
                         found = [field_lengths[d] if d < known else 0 for d in block_ids]
                         minlength = min((x for x in found if x), default=None)
                         maxlength = max(found)
-                    blocks.block(block_ids, block_weights, values, minlength, maxlength,
-                                 last=end >= n)
+                    blocks.block(
+                        block_ids, block_weights, values, minlength, maxlength, last=end >= n
+                    )
                 fw.finish_term()  # writes the last block, marked as last
             fw.finish_field()
     finally:
         fw.close()
 
 
-def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
+def write_index(ix: FileIndex, parts: Sequence[Callable[[], Docs]]) -> None:
     """Write each part's documents as a segment, in parallel, then publish them in one TOC.
 
     ``ix`` must be a fresh, empty index nobody else writes to (a full rebuild's
@@ -200,7 +209,7 @@ def write_index(ix: FileIndex, parts: list[Callable[[], Docs]]) -> None:
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
 
 
-def _in_children(ix: FileIndex, parts: list[Callable[[], Docs]]) -> list[Any]:
+def _in_children(ix: FileIndex, parts: Sequence[Callable[[], Docs]]) -> list[Any]:
     ctx = multiprocessing.get_context("fork")
     children = []
     # Frozen objects are never visited by the collector, so the children do
@@ -258,8 +267,10 @@ def _child(ix: FileIndex, part: Callable[[], Docs], conn: Any, parent: int) -> N
     try:
         segment = write_segment(ix, part())
         failpoints.reached("segment-written")
-        stems = {name: {w: s for w, s in cache.items() if w not in known[name]}
-                 for name, cache in STEM_CACHE.items()}
+        stems = {
+            name: {w: s for w, s in cache.items() if w not in known[name]}
+            for name, cache in STEM_CACHE.items()
+        }
         result: tuple[str, Any] = ("ok", (segment, stems))
     except BaseException as exc:  # sent to the parent, which raises it
         try:

@@ -52,7 +52,8 @@ def current_name(index_dir: Path) -> str | None:
         ) from None
     if not _NAME.match(name):
         raise IndexCorrupt(
-            f"{index_dir / POINTER} names no index ({name[:40]!r}); run `python manage.py reindex --full`"
+            f"{index_dir / POINTER} names no index ({name[:40]!r}); "
+            "run `python manage.py reindex --full`"
         )
     return name
 
@@ -169,7 +170,9 @@ def read_manifest(index_dir: Path, name: str | None) -> dict[str, Any]:
 def write_manifest(index_dir: Path, name: str | None, files: dict[str, Any]) -> None:
     failpoints.reached("manifest")
     tmp = index_dir / f"{MANIFEST}.tmp"
-    tmp.write_text(json.dumps({"index": name, "files": files}, separators=(",", ":")), encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"index": name, "files": files}, separators=(",", ":")), encoding="utf-8"
+    )
     os.replace(tmp, index_dir / MANIFEST)
 
 
@@ -254,8 +257,9 @@ def load_stems(index_dir: Path, stemmer: str) -> int:
 _LOADED: dict[str, tuple[str, int, int]] = {}
 
 
-def save_stems(index_dir: Path, stemmer: str, ix: FileIndex | None = None,
-               words: Iterable[str] | None = None) -> None:
+def save_stems(
+    index_dir: Path, stemmer: str, ix: FileIndex | None = None, words: Iterable[str] | None = None
+) -> None:
     """Write word -> stem for the index's vocabulary beside it (see :func:`load_stems`).
 
     With ``words`` (an incremental run) only words missing from the table are

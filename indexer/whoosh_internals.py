@@ -72,7 +72,9 @@ def postings_arrays(m: Any, values: list[bytes] | None = None) -> tuple[np.ndarr
         for deltas, weights, block_values, n in _blocks(m):
             if values is not None:
                 values.extend(block_values)
-            id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # first delta is absolute
+            id_parts.append(
+                np.cumsum(np.asarray(deltas, dtype=np.int64))
+            )  # first delta is absolute
             if weights is None:
                 weight_parts.append(np.ones(n))
             elif isinstance(weights, float):
@@ -132,7 +134,9 @@ def length_bytes(reader: Any, fieldname: str) -> bytes | None:
     if column is None:
         return None
     if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
-        return bytes(column._dbfile.get(column._basepos, column._count))  # one read, not one per doc
+        return bytes(
+            column._dbfile.get(column._basepos, column._count)
+        )  # one read, not one per doc
     return bytes(column.load())
 
 
@@ -174,8 +178,15 @@ class BlockWriter:
     def block_limit(self) -> int:
         return int(self._pw._blocklimit)
 
-    def block(self, ids: Any, weights: Any, values: list[bytes], minlength: int | None,
-              maxlength: int, last: bool) -> None:
+    def block(
+        self,
+        ids: Any,
+        weights: Any,
+        values: list[bytes],
+        minlength: int | None,
+        maxlength: int,
+        last: bool,
+    ) -> None:
         """Buffer one block; every block but the last is written at once."""
         pw = self._pw
         pw._ids = ids

@@ -9,8 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,8 @@ from indexer import IndexConfig
 from indexer.engine import SearchEngine
 from indexer.formats import Scan, read_file, walk
 from indexer.models import Article
+
+from .data import XSS_SCRIPT
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -106,8 +111,9 @@ print("done", flush=True)
 """
 
 
-def reindex_child(config: IndexConfig, full: bool, failpoint: str | None,
-                  writer_procs: int = 1) -> subprocess.Popen[str]:
+def reindex_child(
+    config: IndexConfig, full: bool, failpoint: str | None, writer_procs: int = 1
+) -> subprocess.Popen[str]:
     """Start ``reindex`` of ``config`` in a child process with ``BYLINE_FAILPOINT=failpoint``.
 
     Its stdout says "done" when it finished; with a ``:pause`` failpoint its
@@ -117,9 +123,19 @@ def reindex_child(config: IndexConfig, full: bool, failpoint: str | None,
     if failpoint:
         env["BYLINE_FAILPOINT"] = failpoint
     return subprocess.Popen(
-        [sys.executable, "-c", REINDEX_CHILD.format(root=str(ROOT)), str(config.source_dir),
-         str(config.index_dir), "full" if full else "incremental", str(writer_procs)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-c",
+            REINDEX_CHILD.format(root=str(ROOT)),
+            str(config.source_dir),
+            str(config.index_dir),
+            "full" if full else "incremental",
+            str(writer_procs),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -181,3 +197,92 @@ def serve_app() -> Iterator[object]:
 def live_server(app: object, serve_app: object) -> str:
     """The seed app served by waitress; the value is its base URL."""
     return serve_app(app)  # type: ignore[operator, no-any-return]
+
+
+def make_app(engine: Any, **config: Any) -> Any:
+    """The web app around an existing engine (TESTING, never debug)."""
+    from webui import create_app
+
+    return create_app({"TESTING": True, "BYLINE_ENGINE": engine, **config})
+
+
+def text(response: Any) -> str:
+    return response.get_data(as_text=True)  # type: ignore[no-any-return]
+
+
+class _Elements(HTMLParser):
+    """Every start tag and its attributes, as a browser would parse them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def assert_inert(html: str) -> None:
+    """No injected element, event handler, inline script or javascript: link."""
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    for tag, attrs in parser.tags:
+        assert tag != "img", attrs
+        if tag == "script":
+            assert dict(attrs).get("src") == "/static/byline.js", attrs
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, attrs)
+            if name in ("href", "src", "action"):
+                assert not (value or "").strip().lower().startswith("javascript:"), (tag, attrs)
+    assert XSS_SCRIPT not in html
+
+
+# -- a real headless Chromium, driven by Playwright ------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Screenshots go to a temporary folder, or to BYLINE_SCREENSHOTS:
+#: ``BYLINE_SCREENSHOTS=docs/screenshots pytest -m browser`` refreshes the committed ones.
+SHOTS = Path(
+    os.environ.get("BYLINE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "byline-screenshots"
+)
+SHOTS.mkdir(parents=True, exist_ok=True)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+#: ``pytestmark = BROWSER`` in a module of browser tests.
+BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is missing: `apt-get install -y chromium` to run browser tests",
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
+    )
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 850})
+    pg = context.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs
+    yield pg
+    context.close()
+    assert not dialogs, f"a dialog opened: {dialogs}"

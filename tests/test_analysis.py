@@ -45,7 +45,11 @@ def test_positions_skip_stop_words_consistently() -> None:
 
 @pytest.mark.parametrize(
     ("stemmer", "word", "expected"),
-    [("snowball", "running", "run"), ("porter", "generously", "gener"), ("none", "protesters", "protesters")],
+    [
+        ("snowball", "running", "run"),
+        ("porter", "generously", "gener"),
+        ("none", "protesters", "protesters"),
+    ],
 )
 def test_stemmers_are_configurable(stemmer: str, word: str, expected: str) -> None:
     assert stem(word, stemmer) == expected
@@ -69,8 +73,12 @@ def test_term_positions_and_spans_are_the_analyzer_unrolled() -> None:
     from .conftest import SEEDS
 
     texts = [p for f in SEEDS.iterdir() for p in f.read_text(encoding="utf-8").split("\n\n")]
-    texts += ["U.S. and U.K. talks, 2,298 barrels at $3.5; Kazakhstan's don't e.g. the THE",
-              "", "the of and", "Nur-Sultan  Nur-Sultan nur sultan"]
+    texts += [
+        "U.S. and U.K. talks, 2,298 barrels at $3.5; Kazakhstan's don't e.g. the THE",
+        "",
+        "the of and",
+        "Nur-Sultan  Nur-Sultan nur sultan",
+    ]
     for stemmer in ("snowball", "porter", "none"):
         for text in texts:
             expected: dict[str, list[int]] = {}
@@ -80,6 +88,9 @@ def test_term_positions_and_spans_are_the_analyzer_unrolled() -> None:
             assert got == expected
             assert list(got) == list(expected)  # first-occurrence order, as Whoosh writes it
             terms = set(list(expected)[::2])
-            spans = [(t.startchar, t.endchar)
-                     for t in news_analyzer(stemmer)(text, chars=True) if t.text in terms]
+            spans = [
+                (t.startchar, t.endchar)
+                for t in news_analyzer(stemmer)(text, chars=True)
+                if t.text in terms
+            ]
             assert term_spans(text, terms, stemmer) == spans

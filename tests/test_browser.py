@@ -7,50 +7,16 @@ refreshes the committed ones a reviewer looks at.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from .conftest import SEEDS
-from .test_webui import XSS_FILES, XSS_IMG, XSS_SCRIPT, XSS_URL, make_app
+from .conftest import BROWSER, SEEDS, SHOTS, make_app
+from .data import XSS_FILES, XSS_IMG, XSS_SCRIPT, XSS_URL
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(os.environ.get("BYLINE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "byline-screenshots")
-SHOTS.mkdir(parents=True, exist_ok=True)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is missing: `apt-get install -y chromium` to run browser tests",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
-    )
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
+pytestmark = BROWSER
 
 
 @pytest.fixture()
@@ -61,18 +27,6 @@ def site(make_engine: Any, serve_app: Any) -> str:
     engine = make_engine(files)
     engine.reindex()
     return serve_app(make_app(engine))  # type: ignore[no-any-return]
-
-
-@pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1100, "height": 850})
-    pg = context.new_page()
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs
-    yield pg
-    context.close()
-    assert not dialogs, f"a dialog opened: {dialogs}"
 
 
 def in_viewport(pg: Any, selector: str) -> bool:
@@ -109,9 +63,10 @@ def test_search_then_follow_a_result_to_its_paragraph(page: Any, site: str) -> N
     page.wait_for_url(re.compile(rf"/articles/.+#p-{n.group(1)}$"))
     target = f"#p-{n.group(1)}"
     assert page.evaluate("document.querySelector(':target').id") == f"p-{n.group(1)}"
-    assert page.evaluate(
-        "(sel) => getComputedStyle(document.querySelector(sel)).outlineStyle", target
-    ) != "none"
+    assert (
+        page.evaluate("(sel) => getComputedStyle(document.querySelector(sel)).outlineStyle", target)
+        != "none"
+    )
     assert in_viewport(page, target)
     assert page.locator(f"{target} mark").count() >= 1
     page.screenshot(path=str(SHOTS / "article.png"), full_page=False)
@@ -122,8 +77,12 @@ def test_search_then_follow_a_result_to_its_paragraph(page: Any, site: str) -> N
 
 
 def test_phone_width_is_usable(browser: Any, site: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     pg = context.new_page()
     try:
         pg.goto(site + "/search?q=fuel+prices&group=paragraph")

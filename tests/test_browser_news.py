@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from .test_browser import SHOTS, browser, page, pytestmark  # noqa: F401  (fixtures, marks)
-from .test_webui import make_app
-from .test_webui_news import NEWS
+from .conftest import BROWSER, SHOTS, make_app
+from .data import NEWS
+
+pytestmark = BROWSER
 
 
 @pytest.fixture()
@@ -27,7 +28,7 @@ def count(pg: Any) -> int:
     return pg.locator(".hit").count()
 
 
-def test_click_a_facet_then_a_coverage_bar(page: Any, news_site: str) -> None:  # noqa: F811
+def test_click_a_facet_then_a_coverage_bar(page: Any, news_site: str) -> None:
     page.goto(news_site + "/search?q=oil&group=paragraph&similar=show")
     before = count(page)
     assert page.locator(".coverage svg[role=img] a").count() == 4
@@ -39,7 +40,12 @@ def test_click_a_facet_then_a_coverage_bar(page: Any, news_site: str) -> None:  
     after_facet = count(page)
     assert 0 < after_facet < before
     assert page.locator(".chips").inner_text().lower().count("business") == 1
-    assert set(page.locator(".hit .meta .source").all_inner_texts()) <= {"CBC", "Reuters", "AP", "Guardian"}
+    assert set(page.locator(".hit .meta .source").all_inner_texts()) <= {
+        "CBC",
+        "Reuters",
+        "AP",
+        "Guardian",
+    }
 
     # within business the dates span under two months: one bar per day
     bar = page.locator(".coverage svg a[aria-label^='2022-01-04']")
@@ -57,7 +63,7 @@ def test_click_a_facet_then_a_coverage_bar(page: Any, news_site: str) -> None:  
     assert count(page) == after_facet
 
 
-def test_filter_bar_without_javascript(browser: Any, news_site: str) -> None:  # noqa: F811
+def test_filter_bar_without_javascript(browser: Any, news_site: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     pg = context.new_page()
     try:
@@ -72,7 +78,7 @@ def test_filter_bar_without_javascript(browser: Any, news_site: str) -> None:  #
         context.close()
 
 
-def test_select_applies_at_once_with_javascript(page: Any, news_site: str) -> None:  # noqa: F811
+def test_select_applies_at_once_with_javascript(page: Any, news_site: str) -> None:
     page.goto(news_site + "/search?q=oil")
     page.select_option("#f-section", "politics")
     page.wait_for_url(re.compile(r"section=politics"))
@@ -80,11 +86,18 @@ def test_select_applies_at_once_with_javascript(page: Any, news_site: str) -> No
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_results_page_is_calm_at_desktop_and_phone_width(browser: Any, news_site: str,  # noqa: F811
-                                                        width: int) -> None:
+def test_results_page_is_calm_at_desktop_and_phone_width(
+    browser: Any,
+    news_site: str,
+    width: int,
+) -> None:
     phone = width < 600
-    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=phone,
-                                  has_touch=phone, device_scale_factor=2 if phone else 1)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        is_mobile=phone,
+        has_touch=phone,
+        device_scale_factor=2 if phone else 1,
+    )
     pg = context.new_page()
     try:
         pg.goto(news_site + "/search?q=oil+prices")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,12 +22,21 @@ def article(title: str, *paragraphs: str) -> str:
 
 @pytest.fixture()
 def newsroom(make_engine: Any) -> SearchEngine:
-    return make_engine({
-        "world/kazakh.txt": article("Unrest in Almaty", "Protesters stormed the mayor's office.",
-                                    "Fuel prices doubled overnight."),
-        "world/china.txt": article("China watches", "Beijing called the unrest an internal affair."),
-        "sport/final.txt": article("Cup final", "The home side won the cup final in extra time."),
-    })
+    return make_engine(
+        {
+            "world/kazakh.txt": article(
+                "Unrest in Almaty",
+                "Protesters stormed the mayor's office.",
+                "Fuel prices doubled overnight.",
+            ),
+            "world/china.txt": article(
+                "China watches", "Beijing called the unrest an internal affair."
+            ),
+            "sport/final.txt": article(
+                "Cup final", "The home side won the cup final in extra time."
+            ),
+        }
+    )
 
 
 def ids(engine: SearchEngine, query: str) -> set[str]:
@@ -50,9 +56,13 @@ def test_incremental_reindex_changes_exactly_what_changed(newsroom: SearchEngine
     before = newsroom.article("world/china")
     assert before is not None
     (source / "sport/final.txt").unlink()
-    (source / "world/kazakh.txt").write_text(article("Unrest in Almaty", "Troops arrived by plane."))
+    (source / "world/kazakh.txt").write_text(
+        article("Unrest in Almaty", "Troops arrived by plane.")
+    )
     (source / "tech/chips.txt").parent.mkdir()
-    (source / "tech/chips.txt").write_text(article("Chip shortage", "Factories idle for lack of chips."))
+    (source / "tech/chips.txt").write_text(
+        article("Chip shortage", "Factories idle for lack of chips.")
+    )
     stats = newsroom.reindex()
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 1, 1, 1)
     assert stats.full is False
@@ -93,13 +103,19 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
 
 def test_missing_source_folder_is_a_clear_error(tmp_path: Path) -> None:
     engine = SearchEngine(IndexConfig(source_dir=tmp_path / "nope", index_dir=tmp_path / "ix"))
-    with pytest.raises(Exception, match="source folder .* does not exist"):
+    with pytest.raises(Exception, match=r"source folder .* does not exist"):
         engine.reindex()
 
 
 def test_bad_files_are_skipped_and_reported_by_stats(make_engine: Any) -> None:
-    engine = make_engine({"good.txt": article("Good", "Indexed."), "bad.txt": b"\x00\x00binary",
-                          "empty.md": "", "image.jpg": b"\xff\xd8"})
+    engine = make_engine(
+        {
+            "good.txt": article("Good", "Indexed."),
+            "bad.txt": b"\x00\x00binary",
+            "empty.md": "",
+            "image.jpg": b"\xff\xd8",
+        }
+    )
     stats = engine.reindex()
     assert stats.articles == 1
     assert {s.path for s in stats.skipped} == {"bad.txt", "empty.md"}
@@ -110,7 +126,9 @@ def test_bad_files_are_skipped_and_reported_by_stats(make_engine: Any) -> None:
 
 
 def test_duplicate_ids_keep_the_first_file(make_engine: Any) -> None:
-    engine = make_engine({"a.md": article("From md", "md body"), "a.txt": article("From txt", "txt body")})
+    engine = make_engine(
+        {"a.md": article("From md", "md body"), "a.txt": article("From txt", "txt body")}
+    )
     stats = engine.reindex()
     assert stats.articles == 1
     assert "duplicate article id 'a'" in stats.skipped[0].reason
@@ -118,8 +136,13 @@ def test_duplicate_ids_keep_the_first_file(make_engine: Any) -> None:
 
 def test_changing_the_stemmer_rebuilds(newsroom: SearchEngine) -> None:
     newsroom.reindex()
-    porter = SearchEngine(IndexConfig(source_dir=newsroom.config.source_dir,
-                                      index_dir=newsroom.config.index_dir, stemmer="none"))
+    porter = SearchEngine(
+        IndexConfig(
+            source_dir=newsroom.config.source_dir,
+            index_dir=newsroom.config.index_dir,
+            stemmer="none",
+        )
+    )
     stats = porter.reindex()
     assert stats.full
     assert ids(porter, "protesters") == {"world/kazakh"}
@@ -131,13 +154,17 @@ def test_a_second_reindex_fails_at_once_with_index_locked(newsroom: SearchEngine
     newsroom.reindex()
     with storage.reindex_lock(newsroom.config.index_dir, "full rebuild"):
         started = time.perf_counter()
-        with pytest.raises(IndexLocked, match=r"another reindex is running .*full rebuild, pid \d+"):
+        with pytest.raises(
+            IndexLocked, match=r"another reindex is running .*full rebuild, pid \d+"
+        ):
             newsroom.reindex()
         assert time.perf_counter() - started < 2
     assert newsroom.reindex().unchanged == 3  # released: the next run works
 
 
-def test_a_damaged_pointer_is_reported_and_repaired_by_a_full_reindex(newsroom: SearchEngine) -> None:
+def test_a_damaged_pointer_is_reported_and_repaired_by_a_full_reindex(
+    newsroom: SearchEngine,
+) -> None:
     newsroom.reindex()
     (newsroom.config.index_dir / storage.POINTER).write_text("garbage")
     fresh = SearchEngine(newsroom.config)
@@ -160,8 +187,10 @@ def test_truncated_index_files_are_reported_and_repaired(newsroom: SearchEngine)
     fresh.close()
 
 
-@pytest.mark.parametrize(("point", "full"), [("reading@3", True), ("publish", True),
-                                           ("commit", False), ("manifest", False)])
+@pytest.mark.parametrize(
+    ("point", "full"),
+    [("reading@3", True), ("publish", True), ("commit", False), ("manifest", False)],
+)
 def test_a_reindex_paused_then_killed_leaves_the_old_index_searchable(
     newsroom: SearchEngine, point: str, full: bool
 ) -> None:
@@ -170,7 +199,9 @@ def test_a_reindex_paused_then_killed_leaves_the_old_index_searchable(
     source = newsroom.config.source_dir
     for n in range(20):
         (source / f"extra/{n:03d}.txt").parent.mkdir(exist_ok=True)
-        (source / f"extra/{n:03d}.txt").write_text(article(f"Extra {n}", "The cup final was replayed."))
+        (source / f"extra/{n:03d}.txt").write_text(
+            article(f"Extra {n}", "The cup final was replayed.")
+        )
     child = reindex_child(newsroom.config, full, f"{point}:pause")
     assert child.stderr is not None
     with child.stderr:
@@ -192,8 +223,9 @@ def test_a_reindex_paused_then_killed_leaves_the_old_index_searchable(
     survivor.close()
 
 
-def test_incremental_reindex_does_not_reread_unchanged_files(newsroom: SearchEngine,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incremental_reindex_does_not_reread_unchanged_files(
+    newsroom: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     newsroom.reindex()
     from indexer import build
 
@@ -234,6 +266,8 @@ def test_a_stale_manifest_cannot_hide_a_change(newsroom: SearchEngine) -> None:
     for entry in manifest["files"].values():
         entry[3] = [[aid, "0" * 32] for aid, _ in entry[3]]  # hashes the index does not hold
     (index_dir / storage.MANIFEST).write_text(json.dumps(manifest))
-    (newsroom.config.source_dir / "sport/final.txt").write_text(article("Cup final", "Rain stopped play."))
+    (newsroom.config.source_dir / "sport/final.txt").write_text(
+        article("Cup final", "Rain stopped play.")
+    )
     stats = newsroom.reindex()
     assert stats.updated == 1 and ids(newsroom, "rain") == {"sport/final"}

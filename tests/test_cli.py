@@ -26,13 +26,24 @@ def locate(config: IndexConfig) -> list[str]:
 
 
 def test_search_json_has_the_documented_shape(runner: CliRunner, seed_config: IndexConfig) -> None:
-    result = runner.invoke(cli, ["search", "fuel prices", "--json", "--limit", "3", *locate(seed_config)])
+    result = runner.invoke(
+        cli, ["search", "fuel prices", "--json", "--limit", "3", *locate(seed_config)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"query", "total", "page", "pages", "corrected_query", "notice", "hits"} <= set(data)
     assert data["query"] == "fuel prices" and len(data["hits"]) == 3
     hit = data["hits"][0]
-    assert {"article_id", "title", "paragraph_no", "kind", "heading", "score", "text", "snippet_html"} <= set(hit)
+    assert {
+        "article_id",
+        "title",
+        "paragraph_no",
+        "kind",
+        "heading",
+        "score",
+        "text",
+        "snippet_html",
+    } <= set(hit)
     assert hit["article_id"] == SEED_ID and hit["kind"] == "body"
 
 
@@ -56,8 +67,13 @@ def test_reindex_and_stats(runner: CliRunner, tmp_path: Path) -> None:
     assert stats["articles"] == 1 and stats["skipped"][0]["path"] == "b.txt"
 
 
-def test_environment_variables_choose_the_folders(runner: CliRunner, seed_config: IndexConfig) -> None:
-    env = {"BYLINE_SOURCE_DIR": str(seed_config.source_dir), "BYLINE_INDEX_DIR": str(seed_config.index_dir)}
+def test_environment_variables_choose_the_folders(
+    runner: CliRunner, seed_config: IndexConfig
+) -> None:
+    env = {
+        "BYLINE_SOURCE_DIR": str(seed_config.source_dir),
+        "BYLINE_INDEX_DIR": str(seed_config.index_dir),
+    }
     result = runner.invoke(cli, ["stats", "--json"], env=env)
     assert json.loads(result.output)["articles"] == 1
 
@@ -69,8 +85,9 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, command: str)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_errors_are_one_line_without_a_traceback(tmp_path: Path) -> None:
@@ -89,12 +106,24 @@ def test_strict_query_error_is_one_line(seed_config: IndexConfig) -> None:
 
 def test_importing_the_library_does_not_import_flask_or_whoosh() -> None:
     code = "import sys, indexer; print('flask' in sys.modules, 'whoosh' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
 def test_search_filters_sort_and_facets(runner: CliRunner, seed_config: IndexConfig) -> None:
-    args = ["search", "protesters", "--json", "--facets", "--sort", "newest", "-f", "date=2022", *locate(seed_config)]
+    args = [
+        "search",
+        "protesters",
+        "--json",
+        "--facets",
+        "--sort",
+        "newest",
+        "-f",
+        "date=2022",
+        *locate(seed_config),
+    ]
     data = json.loads(runner.invoke(cli, args).output)
     assert data["filters"] == {"date": "2022"} and data["sort"] == "newest"
     assert data["total"] == 0  # the seed article has no date

@@ -26,8 +26,12 @@ def test_default_folders_are_in_the_working_folder_never_the_install(
 
 
 def test_environment_then_overrides() -> None:
-    env = {"BYLINE_INDEX_DIR": "/tmp/x", "BYLINE_STEMMER": "porter", "BYLINE_MAX_PER_PAGE": "50",
-           "BYLINE_HOST": "ignored: not an index setting"}
+    env = {
+        "BYLINE_INDEX_DIR": "/tmp/x",
+        "BYLINE_STEMMER": "porter",
+        "BYLINE_MAX_PER_PAGE": "50",
+        "BYLINE_HOST": "ignored: not an index setting",
+    }
     config = IndexConfig.from_env(env, stemmer="none", source_dir=None)
     assert config.index_dir == Path("/tmp/x")
     assert config.stemmer == "none"
@@ -36,7 +40,7 @@ def test_environment_then_overrides() -> None:
 
 
 def test_unknown_setting_is_refused() -> None:
-    with pytest.raises(ConfigError, match="unknown setting 'colour'.*known settings"):
+    with pytest.raises(ConfigError, match=r"unknown setting 'colour'.*known settings"):
         IndexConfig.from_mapping({"colour": "blue"})
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.request import SearchRequest
 from indexer.evaluation import (
     average_precision,
     mean_metrics,
@@ -23,6 +22,7 @@ from indexer.evaluation import (
     trec_run_lines,
     write_documents,
 )
+from indexer.request import SearchRequest
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
@@ -114,8 +114,9 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 
 def test_time_reader_maps_ordinals_and_builds_sentence_windows(tmp_path: Path) -> None:
-    c = read_collection(write(tmp_path / "time", {
-        "TIME.ALL": TIME_ALL, "TIME.QUE": TIME_QUE, "TIME.REL": TIME_REL}))
+    c = read_collection(
+        write(tmp_path / "time", {"TIME.ALL": TIME_ALL, "TIME.QUE": TIME_QUE, "TIME.REL": TIME_REL})
+    )
     assert c.name == "TIME"
     assert [d.id for d in c.documents] == ["1", "2"]
     assert c.documents[0].title == "THE ALLIES AFTER NASSAU IN DECEMBER 1960, THE U.S . FIRST"
@@ -128,7 +129,13 @@ def test_time_reader_maps_ordinals_and_builds_sentence_windows(tmp_path: Path) -
 
 def test_time_rel_ids_skip_the_two_lost_records() -> None:
     assert [time_rel_id(r) for r in (1, 370, 371, 377, 422, 423)] == [
-        "1", "370", "373", "379", "424", "425"]
+        "1",
+        "370",
+        "373",
+        "379",
+        "424",
+        "425",
+    ]
 
 
 def test_sentence_windows_group_consecutive_sentences() -> None:
@@ -137,8 +144,12 @@ def test_sentence_windows_group_consecutive_sentences() -> None:
 
 
 def test_cacm_reader(tmp_path: Path) -> None:
-    c = read_collection(write(tmp_path / "cacm", {
-        "cacm.all": CACM_ALL, "query.text": CACM_QRY, "qrels.text": CACM_REL}))
+    c = read_collection(
+        write(
+            tmp_path / "cacm",
+            {"cacm.all": CACM_ALL, "query.text": CACM_QRY, "qrels.text": CACM_REL},
+        )
+    )
     assert c.name == "CACM"
     first, second = c.documents
     assert first.title == "Preliminary Report-International Algebraic Language"
@@ -149,8 +160,9 @@ def test_cacm_reader(tmp_path: Path) -> None:
 
 
 def test_cisi_reader_uses_title_and_text_of_queries(tmp_path: Path) -> None:
-    c = read_collection(write(tmp_path / "cisi", {
-        "CISI.ALL": CISI_ALL, "CISI.QRY": CISI_QRY, "CISI.REL": CISI_REL}))
+    c = read_collection(
+        write(tmp_path / "cisi", {"CISI.ALL": CISI_ALL, "CISI.QRY": CISI_QRY, "CISI.REL": CISI_REL})
+    )
     assert c.documents[0].paragraphs[0].startswith("The present study is a history")
     assert c.documents[0].paragraphs[1] == "Comaromi, J.P."
     assert c.queries["2"] == "Dewey Classification history."
@@ -166,22 +178,28 @@ def test_smart_records_keep_tag_lines_apart_from_text() -> None:
 def test_unknown_folder_is_a_clear_error(tmp_path: Path) -> None:
     from indexer.errors import BylineError
 
-    with pytest.raises(BylineError, match="TIME.ALL, cacm.all or CISI.ALL"):
+    with pytest.raises(BylineError, match=r"TIME\.ALL, cacm\.all or CISI\.ALL"):
         read_collection(tmp_path)
 
 
 def test_query_text_is_plain_lowercase_words() -> None:
     assert query_text('NATO (NUCLEAR) "STRIKE" FORCE: NOT-YET AGREED .') == (
-        "nato nuclear strike force not yet agreed")
+        "nato nuclear strike force not yet agreed"
+    )
 
 
 def test_write_documents_one_txt_per_document(tmp_path: Path) -> None:
-    c = read_collection(write(tmp_path / "cacm", {
-        "cacm.all": CACM_ALL, "query.text": CACM_QRY, "qrels.text": CACM_REL}))
+    c = read_collection(
+        write(
+            tmp_path / "cacm",
+            {"cacm.all": CACM_ALL, "query.text": CACM_QRY, "qrels.text": CACM_REL},
+        )
+    )
     write_documents(c, tmp_path / "out")
     assert (tmp_path / "out" / "2.txt").read_text(encoding="utf-8") == (
         "Extraction of Roots by Repeated Subtractions\n\n"
-        "A method for extracting roots by subtraction.\n")
+        "A method for extracting roots by subtraction.\n"
+    )
 
 
 # --- metrics: hand-worked cases (trec_eval definitions) ---------------------
@@ -189,7 +207,9 @@ def test_write_documents_one_txt_per_document(tmp_path: Path) -> None:
 
 def test_average_precision_hand_worked() -> None:
     # relevant at ranks 1 and 3, a third relevant never retrieved: (1/1 + 2/3) / 3
-    assert average_precision(["a", "x", "b", "y"], {"a", "b", "c"}) == pytest.approx((1 + 2 / 3) / 3)
+    assert average_precision(["a", "x", "b", "y"], {"a", "b", "c"}) == pytest.approx(
+        (1 + 2 / 3) / 3
+    )
     assert average_precision([], {"a"}) == 0.0
 
 
@@ -219,16 +239,25 @@ def test_metrics_agree_with_trec_eval() -> None:
     ours = mean_metrics(run, qrels)
     ev = pytrec_eval.RelevanceEvaluator(
         {q: {d: 1 for d in rel} for q, rel in qrels.items()},
-        {"map", "ndcg_cut.10", "P.10", "recall.100"})
-    scores = ev.evaluate({q: {d: float(len(r) - i) for i, d in enumerate(r)} for q, r in run.items()})
-    for ours_name, theirs in (("map", "map"), ("ndcg@10", "ndcg_cut_10"), ("p@10", "P_10"),
-                              ("recall@100", "recall_100")):
+        {"map", "ndcg_cut.10", "P.10", "recall.100"},
+    )
+    scores = ev.evaluate(
+        {q: {d: float(len(r) - i) for i, d in enumerate(r)} for q, r in run.items()}
+    )
+    for ours_name, theirs in (
+        ("map", "map"),
+        ("ndcg@10", "ndcg_cut_10"),
+        ("p@10", "P_10"),
+        ("recall@100", "recall_100"),
+    ):
         assert ours[ours_name] == pytest.approx(sum(s[theirs] for s in scores.values()) / 2)
 
 
 def test_trec_run_lines() -> None:
     assert trec_run_lines({"3": [("d1", 2.5), ("d2", 1.0)]}) == [
-        "3 Q0 d1 1 2.500000 byline", "3 Q0 d2 2 1.000000 byline"]
+        "3 Q0 d1 1 2.500000 byline",
+        "3 Q0 d2 2 1.000000 byline",
+    ]
 
 
 # --- a real collection, end to end ----------------------------------------
@@ -239,14 +268,24 @@ def test_evaluate_command_on_an_excerpt(tmp_path: Path) -> None:
 
     from manage import cli
 
-    folder = write(tmp_path / "cisi", {"CISI.ALL": CISI_ALL + """.I 2
+    folder = write(
+        tmp_path / "cisi",
+        {
+            "CISI.ALL": CISI_ALL
+            + """.I 2
 .T
 Use Made of Technical Libraries
 .W
 A study of how engineers use technical libraries.
-""", "CISI.QRY": CISI_QRY, "CISI.REL": CISI_REL + "     2      1\t0\t0.000000\n"})
+""",
+            "CISI.QRY": CISI_QRY,
+            "CISI.REL": CISI_REL + "     2      1\t0\t0.000000\n",
+        },
+    )
     run_file = tmp_path / "out.run"
-    result = CliRunner().invoke(cli, ["evaluate", str(folder), "--json", "--run-file", str(run_file)])
+    result = CliRunner().invoke(
+        cli, ["evaluate", str(folder), "--json", "--run-file", str(run_file)]
+    )
     assert result.exit_code == 0, result.output
     m = json.loads(result.output)["CISI"]
     assert m["queries"] == 2 and m["documents"] == 2
@@ -275,13 +314,16 @@ def test_time_collection_scores_in_a_sane_band() -> None:
 def test_relevance_model_weighs_terms_by_paragraph_score_and_share() -> None:
     from indexer.feedback import interpolate, relevance_model
 
-    model = relevance_model([(3.0, ["engin", "steam", "steam"]), (1.0, ["steam", "boiler", "7"])], 2)
+    model = relevance_model(
+        [(3.0, ["engin", "steam", "steam"]), (1.0, ["steam", "boiler", "7"])], 2
+    )
     # steam: 3/4 * 2/3 + 1/4 * 1/3 = 7/12; engin: 3/4 * 1/3 = 1/4; "7" (a number) is never chosen
     assert list(model) == ["steam", "engin"]
     assert model["steam"] == pytest.approx((7 / 12) / (7 / 12 + 1 / 4))
     # weight 0.5 and a 2-word query: each expansion term adds 2 * P(t|R) to the query
     assert interpolate(model, ["steam", "train"], 0.5) == pytest.approx(
-        {t: 2 * p for t, p in model.items()})
+        {t: 2 * p for t, p in model.items()}
+    )
     assert interpolate(model, ["steam"], 1.0) == {}
 
 
@@ -319,8 +361,9 @@ def test_evaluate_command_with_expansion(tmp_path: Path) -> None:
 
     from manage import cli
 
-    folder = write(tmp_path / "cisi", {"CISI.ALL": CISI_ALL, "CISI.QRY": CISI_QRY,
-                                       "CISI.REL": CISI_REL})
+    folder = write(
+        tmp_path / "cisi", {"CISI.ALL": CISI_ALL, "CISI.QRY": CISI_QRY, "CISI.REL": CISI_REL}
+    )
     result = CliRunner().invoke(cli, ["evaluate", str(folder), "--json", "--expand"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["CISI"]["expand"] is True

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-
 
 from indexer.formats import FORMATS, Scan, format_for
 from indexer.models import Article
@@ -21,7 +19,11 @@ def read_all(root: Path) -> tuple[list[Article], Scan]:
 
 def test_text_article_ids_are_relative_posix_paths_without_suffix(tmp_path: Path) -> None:
     write(tmp_path, "business/001.txt", "Oil rises\n\nOil rose on Monday.\n")
-    write(tmp_path, "a/b/note.md", "---\ntitle: From front matter\ndate: 6 January 2022\nsource: CBC\n---\nBody text here.\n")
+    write(
+        tmp_path,
+        "a/b/note.md",
+        "---\ntitle: From front matter\ndate: 6 January 2022\nsource: CBC\n---\nBody text here.\n",
+    )
     articles, scan = read_all(tmp_path)
     by_id = {a.id: a for a in articles}
     assert sorted(by_id) == ["a/b/note", "business/001"]
@@ -38,9 +40,9 @@ def test_walk_is_sorted_and_stable(tmp_path: Path) -> None:
         write(tmp_path, name, f"{name}\n\nbody")
     first = [a.id for a in read_all(tmp_path)[0]]
     assert first == ["a", "b/a", "b/z", "c"]
-    assert [a.content_hash for a in read_all(tmp_path)[0]] == [a.content_hash for a in read_all(tmp_path)[0]]
-
-
+    assert [a.content_hash for a in read_all(tmp_path)[0]] == [
+        a.content_hash for a in read_all(tmp_path)[0]
+    ]
 
 
 def test_other_suffixes_are_ignored_and_counted(tmp_path: Path) -> None:
@@ -52,8 +54,6 @@ def test_other_suffixes_are_ignored_and_counted(tmp_path: Path) -> None:
     assert scan.ignored == 2
 
 
-
-
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -63,7 +63,9 @@ def test_other_suffixes_are_ignored_and_counted(tmp_path: Path) -> None:
         ("broken.json", b"{not json", "cannot parse"),
     ],
 )
-def test_bad_files_are_skipped_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_are_skipped_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     write(tmp_path, "good.txt", "Good\n\nStill indexed.")
     write(tmp_path, name, content)
     articles, scan = read_all(tmp_path)
@@ -71,7 +73,9 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path: Path, name: str, content:
     assert [(s.path, reason in s.reason) for s in scan.skipped] == [(name, True)]
 
 
-def test_unreadable_and_vanished_files_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_and_vanished_files_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Simulated, because CI runs as root, which can read a chmod 0 file.
     write(tmp_path, "secret.txt", "Secret\n\nbody")
     write(tmp_path, "gone.txt", "Gone\n\nbody")
@@ -112,7 +116,6 @@ def test_control_characters_are_removed(tmp_path: Path) -> None:
     write(tmp_path, "ctl.txt", "Title\x07\n\nBody\x03 text\r\nmore")
     [article], _ = read_all(tmp_path)
     assert article.title == "Title" and article.body == "Body text\nmore"
-
 
 
 def test_every_suffix_belongs_to_one_format() -> None:

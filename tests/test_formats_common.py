@@ -11,6 +11,7 @@ from indexer.formats.common import parse_date
 
 from .conftest import read_folder, write
 
+
 def test_unparseable_date_is_a_warning_and_the_article_is_indexed(tmp_path: Path) -> None:
     write(tmp_path, "a.md", "---\ntitle: Undated\ndate: sometime last spring\n---\nBody text.")
     write(tmp_path, "b.json", json.dumps({"title": "J", "body": "B", "date": "the 40th of Never"}))
@@ -37,8 +38,6 @@ def test_lenient_dates(tmp_path: Path, value: str, expected: str) -> None:
     write(tmp_path, "a.md", f"---\ntitle: T\ndate: {value}\n---\nBody")
     articles, scan = read_folder(tmp_path)
     assert articles["a"].date == expected and scan.warnings == []
-
-
 
 
 def test_latin1_falls_back_with_a_warning(tmp_path: Path) -> None:

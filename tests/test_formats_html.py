@@ -13,6 +13,7 @@ from indexer.paragraphs import split_paragraphs
 
 from .conftest import read_folder, write
 
+
 def kinds(article: Article) -> list[tuple[str, str]]:
     return [(p.kind, p.text) for p in split_paragraphs(article)]
 
@@ -136,18 +137,35 @@ def test_html_news_page_metadata_body_and_captions(tmp_path: Path) -> None:
     paragraphs = kinds(a)
     texts = [t for _, t in paragraphs]
     # Navigation, ads, share buttons, related links, trending and footer are gone.
-    for furniture in ("Listen Live", "Sign In", "Advertisement", "Share on Facebook", "Related stories",
-                      "Carbon tax rises", "Leafs beat Canadiens", "About CBC News", "All rights reserved"):
+    for furniture in (
+        "Listen Live",
+        "Sign In",
+        "Advertisement",
+        "Share on Facebook",
+        "Related stories",
+        "Carbon tax rises",
+        "Leafs beat Canadiens",
+        "About CBC News",
+        "All rights reserved",
+    ):
         assert not any(furniture in t for t in texts), furniture
-    assert ("caption", "A driver fills up at a gas station in Toronto on Wednesday. (Evan Mitsui/CBC)") in paragraphs
-    assert ("caption", "Steam rises from a refinery in Port Arthur, Texas. (Adrees Latif/Reuters)") in paragraphs
+    assert (
+        "caption",
+        "A driver fills up at a gas station in Toronto on Wednesday. (Evan Mitsui/CBC)",
+    ) in paragraphs
+    assert (
+        "caption",
+        "Steam rises from a refinery in Port Arthur, Texas. (Adrees Latif/Reuters)",
+    ) in paragraphs
     assert ("heading", "Refineries slowed by cold") in paragraphs
     assert ("boilerplate", "With files from Reuters") in paragraphs
     assert paragraphs[0] == ("headline", a.title)
     body = [t for k, t in paragraphs if k == "body"]
     assert body[0].startswith("Gasoline prices across Canada rose") and len(body) == 5
     # Paragraph order follows the page.
-    assert texts.index("Refineries slowed by cold") < texts.index(next(t for t in texts if t.startswith("Several")))
+    assert texts.index("Refineries slowed by cold") < texts.index(
+        next(t for t in texts if t.startswith("Several"))
+    )
 
 
 def test_html_json_ld_metadata_byline_dropped_and_labelled_caption(tmp_path: Path) -> None:
@@ -158,9 +176,14 @@ def test_html_json_ld_metadata_byline_dropped_and_labelled_caption(tmp_path: Pat
     assert (a.date, a.author, a.source) == ("2022-08-01", "Paul Kirby", "BBC News")
     paragraphs = kinds(a)
     texts = [t for _, t in paragraphs]
-    assert ("caption", "Photo: The Razoni was loaded with 26,000 tonnes of maize (Reuters)") in paragraphs
+    assert (
+        "caption",
+        "Photo: The Razoni was loaded with 26,000 tonnes of maize (Reuters)",
+    ) in paragraphs
     assert not any(t in ("By Paul Kirby", "BBC News") for t in texts)
-    assert not any("More on this story" in t or "grain deal explained" in t or "heatwave" in t for t in texts)
+    assert not any(
+        "More on this story" in t or "grain deal explained" in t or "heatwave" in t for t in texts
+    )
     assert not any("Share" in t or "Skip to content" in t for t in texts)
     assert texts[-1].startswith("The ship will be inspected in Istanbul")
     # An HTML file is not in a BBC-style section just because of its folder.
@@ -172,14 +195,39 @@ def test_hostile_html_yields_plain_text_only(tmp_path: Path) -> None:
     articles, scan = read_folder(tmp_path)
     assert scan.skipped == []
     a = articles["hostile"]
-    fields = [a.title, a.body, a.author or "", a.source or "", a.url or "", a.section or "", *a.tags]
+    fields = [
+        a.title,
+        a.body,
+        a.author or "",
+        a.source or "",
+        a.url or "",
+        a.section or "",
+        *a.tags,
+    ]
     everything = "\n".join(fields)
     assert not re.search(r"<\s*/?\s*[a-z]", everything, re.I), everything
     # Escaped text ("&lt;script&gt;alert(4)...") is the page's words, kept as harmless text;
     # every real script, handler, link target, frame, embed and form control is gone.
     assert "alert(4)" in everything
-    for bad in ("alert('x')", "alert(1)", "alert(2)", "alert(3)", "alert('xss')", "cookie", "javascript:", "onerror", "document.write", "injected", "svgtext", "noscript text",
-                "framed text", "object text", "formvalue", "textareatext", "color:red"):
+    for bad in (
+        "alert('x')",
+        "alert(1)",
+        "alert(2)",
+        "alert(3)",
+        "alert('xss')",
+        "cookie",
+        "javascript:",
+        "onerror",
+        "document.write",
+        "injected",
+        "svgtext",
+        "noscript text",
+        "framed text",
+        "object text",
+        "formvalue",
+        "textareatext",
+        "color:red",
+    ):
         assert bad not in everything, bad
     assert a.title == "Council approves new budget"
     assert a.url is None
@@ -231,7 +279,9 @@ def test_junk_html_is_reported_not_fatal(tmp_path: Path) -> None:
     write(tmp_path, "ok.txt", "Fine\n\nStill indexed.")
     articles, scan = read_folder(tmp_path)
     assert list(articles) == ["ok"]
-    assert [(s.path, s.reason) for s in scan.skipped] == [("empty-page.html", "no title or text found")]
+    assert [(s.path, s.reason) for s in scan.skipped] == [
+        ("empty-page.html", "no title or text found")
+    ]
 
 
 def test_html_table_and_list_become_paragraphs() -> None:

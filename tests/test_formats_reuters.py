@@ -56,7 +56,11 @@ def test_reuters_fields_from_an_sgml_excerpt(tmp_path: Path) -> None:
     write(tmp_path, "reut2-000.sgm", REUTERS_SGML)
     articles, scan = read_folder(tmp_path)
     first, second, brief = articles["reut2-000#1"], articles["reut2-000#2"], articles["reut2-000#3"]
-    assert (first.title, first.date, first.source) == ("BAHIA COCOA REVIEW", "1987-02-26", "Reuters")
+    assert (first.title, first.date, first.source) == (
+        "BAHIA COCOA REVIEW",
+        "1987-02-26",
+        "Reuters",
+    )
     assert first.dateline == "SALVADOR, Feb 26"
     assert first.topics == ("cocoa",)
     assert first.places == ("el-salvador", "usa", "uruguay")
@@ -80,7 +84,11 @@ def test_reuters_corpus_file_fields() -> None:
     assert len(articles) > 900 and scan.skipped == [] and scan.warnings == []
     by_id = {a.id: a for a in articles}
     first = by_id["reut2-000#1"]
-    assert (first.title, first.date, first.dateline) == ("BAHIA COCOA REVIEW", "1987-02-26", "SALVADOR, Feb 26")
+    assert (first.title, first.date, first.dateline) == (
+        "BAHIA COCOA REVIEW",
+        "1987-02-26",
+        "SALVADOR, Feb 26",
+    )
     assert (first.topics, first.places) == (("cocoa",), ("el-salvador", "usa", "uruguay"))
     dated = [a.date for a in articles if a.date]
     assert len(dated) == len(articles)

@@ -11,6 +11,7 @@ from indexer.formats.text import front_matter
 
 from .conftest import corpora_dir, read_folder, write
 
+
 @pytest.mark.parametrize(
     ("block", "tags"),
     [
@@ -64,14 +65,20 @@ def test_front_matter_parser_edge_cases() -> None:
     assert front_matter("---\ntitle: never closed\nbody") == ({}, "---\ntitle: never closed\nbody")
     meta, rest = front_matter("---\ntitle: x\n...\nrest")
     assert meta == {"title": "x"} and rest == "rest"
-    meta, _ = front_matter("---  \nauthors:\n  - A. One\n  - B. Two\nsummary: |\n  line one\n  line two\n---\n")
+    meta, _ = front_matter(
+        "---  \nauthors:\n  - A. One\n  - B. Two\nsummary: |\n  line one\n  line two\n---\n"
+    )
     assert meta == {"author": ["A. One", "B. Two"], "summary": "line one line two"}
 
 
 def test_front_matter_title_only_file_and_crlf(tmp_path: Path) -> None:
     write(tmp_path, "a.md", "---\r\ntitle: Only a title\r\ndate: 6 January 2022\r\n---\r\n")
     articles, _ = read_folder(tmp_path)
-    assert (articles["a"].title, articles["a"].date, articles["a"].body) == ("Only a title", "2022-01-06", "")
+    assert (articles["a"].title, articles["a"].date, articles["a"].body) == (
+        "Only a title",
+        "2022-01-06",
+        "",
+    )
 
 
 def test_list_author_is_joined(tmp_path: Path) -> None:
@@ -80,11 +87,12 @@ def test_list_author_is_joined(tmp_path: Path) -> None:
     assert articles["a"].author == "A. One, B. Two"
 
 
-
-
-
 def test_bbc_folder_gives_the_section(tmp_path: Path) -> None:
-    write(tmp_path, "business/001.txt", "Ad sales boost Time Warner profit\n\nQuarterly profits rose 76%.\n")
+    write(
+        tmp_path,
+        "business/001.txt",
+        "Ad sales boost Time Warner profit\n\nQuarterly profits rose 76%.\n",
+    )
     write(tmp_path, "sport/2005/q1/002.txt", "Cup tie\n\nA match report.\n")
     write(tmp_path, "archive/bbc/politics/004.txt", "Vote\n\nA corpus inside a larger archive.\n")
     write(tmp_path, "top.txt", "Top level\n\nNo folder.\n")

@@ -15,8 +15,29 @@ from indexer.parsing import parse
 
 from .conftest import SEEDS, write
 
-WORDS = ("oil price market bank rate growth energy minister election court film music "
-         "strike shares profit export crude supply demand talks deal").split()
+WORDS = [
+    "oil",
+    "price",
+    "market",
+    "bank",
+    "rate",
+    "growth",
+    "energy",
+    "minister",
+    "election",
+    "court",
+    "film",
+    "music",
+    "strike",
+    "shares",
+    "profit",
+    "export",
+    "crude",
+    "supply",
+    "demand",
+    "talks",
+    "deal",
+]
 
 
 def _article(rng: random.Random, n: int) -> str:
@@ -51,9 +72,21 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
 
 def _queries() -> list[str]:
     rng = random.Random(11)
-    out = ["fuel prices", '"fuel prices"', "kazakhstan -protest", "oil AND price", "title:oil",
-           "+oil bank", "oil OR (price AND NOT bank)", "prot*", "kazakstan~", "kind:heading",
-           "oil oil price", "source:nothing", '"crude supply" talks']
+    out = [
+        "fuel prices",
+        '"fuel prices"',
+        "kazakhstan -protest",
+        "oil AND price",
+        "title:oil",
+        "+oil bank",
+        "oil OR (price AND NOT bank)",
+        "prot*",
+        "kazakstan~",
+        "kind:heading",
+        "oil oil price",
+        "source:nothing",
+        '"crude supply" talks',
+    ]
     for _ in range(60):
         out.append(" ".join(rng.sample(WORDS, rng.randint(1, 3))))
     return out
@@ -73,7 +106,7 @@ def test_scores_equal_whooshs_matchers(engine: SearchEngine, text: str) -> None:
         q = parse(s, text, engine.config).query
         found = evaluate(s, doc_table(s), q)
         expected = {hit.docnum: hit.score for hit in s.search(q, limit=None)}
-    got = dict(zip(found.ids.tolist(), found.scores.tolist()))
+    got = dict(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
     assert got.keys() == expected.keys()
     for docnum, score in expected.items():
         assert got[docnum] == pytest.approx(score, rel=1e-9, abs=1e-12)
@@ -97,9 +130,12 @@ def test_pages_are_slices_of_one_ranking(engine: SearchEngine, per_article: int 
     assert len(whole.hits) == 100
     keys = [(h.article_id, h.paragraph_no) for h in whole.hits]
     for page in (1, 2, 7, 20):
-        part = engine.search("oil price", page=page, per_page=5, per_article=per_article,
-                             snippets=False)
-        assert [(h.article_id, h.paragraph_no) for h in part.hits] == keys[(page - 1) * 5:page * 5]
+        part = engine.search(
+            "oil price", page=page, per_page=5, per_article=per_article, snippets=False
+        )
+        assert [(h.article_id, h.paragraph_no) for h in part.hits] == keys[
+            (page - 1) * 5 : page * 5
+        ]
         assert (part.total, part.articles) == (whole.total, whole.articles)
     scores = [h.score for h in whole.hits]
     assert scores == sorted(scores, reverse=True)
@@ -123,8 +159,9 @@ def test_warm_reads_frequent_postings_ahead_and_changes_no_result(engine: Search
         assert matching.POSTINGS.get(key) is not None  # a frequent word is now in memory
     engine._results.clear()
     after = engine.search("oil price market", per_page=20, snippets=False)
-    assert [(h.article_id, h.paragraph_no, h.score) for h in after.hits] == \
-        [(h.article_id, h.paragraph_no, h.score) for h in before.hits]
+    assert [(h.article_id, h.paragraph_no, h.score) for h in after.hits] == [
+        (h.article_id, h.paragraph_no, h.score) for h in before.hits
+    ]
 
 
 def test_the_postings_cache_keeps_to_its_budget() -> None:
@@ -134,7 +171,9 @@ def test_the_postings_cache_keeps_to_its_budget() -> None:
 
     cache = _PostingsCache(budget=4000)
     for n in range(10):
-        cache.put(("seg", "text", str(n).encode()), (np.zeros(100, np.int32), np.zeros(100, np.float32)))
+        cache.put(
+            ("seg", "text", str(n).encode()), (np.zeros(100, np.int32), np.zeros(100, np.float32))
+        )
     assert cache.used <= 4000
     assert cache.get(("seg", "text", b"9")) is not None  # the newest stay
     assert cache.get(("seg", "text", b"0")) is None  # the oldest went
@@ -163,7 +202,9 @@ def test_phrases_decoding_only_candidate_documents_match_whoosh(
             q = parse(s, text, engine.config).query
             found = evaluate(s, doc_table(s), q)
             expected = {hit.docnum: hit.score for hit in s.search(q, limit=None)}
-        assert dict(zip(found.ids.tolist(), found.scores.tolist())) == pytest.approx(expected)
+        assert dict(zip(found.ids.tolist(), found.scores.tolist(), strict=True)) == pytest.approx(
+            expected
+        )
     assert any(selective)
 
 
@@ -197,7 +238,7 @@ def test_decoded_columns_of_replaced_generations_are_let_go(tmp_path: Path) -> N
     write(source, "a.txt", "Oil story\n\nOil prices rose.\n")
     e = SearchEngine(IndexConfig(source_dir=source, index_dir=tmp_path / "index"))
     folders = set()
-    for n in range(columns._TABLES_KEPT + 3):
+    for _ in range(columns._TABLES_KEPT + 3):
         e.reindex(full=True)
         assert e.search("oil").total >= 1
         with e._searcher() as s:

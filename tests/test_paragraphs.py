@@ -23,7 +23,9 @@ def test_seed_article_kinds(seed_paragraphs: tuple) -> None:
     assert len(seed_paragraphs) == 56
     assert [p.no for p in seed_paragraphs] == list(range(1, 57))
     assert seed_paragraphs[0].kind == "headline"
-    assert seed_paragraphs[0].text == "Russian troops move to put down violent uprising in Kazakhstan"
+    assert (
+        seed_paragraphs[0].text == "Russian troops move to put down violent uprising in Kazakhstan"
+    )
     by_text = {p.text: p.kind for p in seed_paragraphs}
     assert by_text["Troops, protesters clash"] == "heading"
     assert by_text["Protests expand beyond anger over fuel prices"] == "heading"
@@ -60,7 +62,10 @@ def test_whitespace_is_normalised(seed_paragraphs: tuple) -> None:
         ("Photo: the square at dusk", "caption"),
         ("Oil prices fall", "heading"),
         ("Oil prices fell on Monday.", "body"),
-        ("The minister said prices would rise, and the government fell within a week of the vote", "body"),
+        (
+            "The minister said prices would rise, and the government fell within a week of the vote",
+            "body",
+        ),
     ],
 )
 def test_classify_rules(text: str, kind: str) -> None:
@@ -68,7 +73,9 @@ def test_classify_rules(text: str, kind: str) -> None:
 
 
 def test_boilerplate_lines_inside_a_block_are_split_out() -> None:
-    article = Article("a", "Title", "2 days ago\nDuration 1:02\nTroops were sent in on Tuesday to restore order.")
+    article = Article(
+        "a", "Title", "2 days ago\nDuration 1:02\nTroops were sent in on Tuesday to restore order."
+    )
     kinds = [(p.kind, p.text) for p in split_paragraphs(article)[1:]]
     assert kinds == [
         ("boilerplate", "2 days ago"),

@@ -16,8 +16,9 @@ def readme_python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, re.S)
 
 
-def test_readme_library_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_library_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     [example] = readme_python_blocks()
     assert len(example.strip().splitlines()) <= 12
     shutil.copytree(SEEDS, tmp_path / "seeds")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -20,14 +19,20 @@ from indexer.engine import SearchEngine
 from .conftest import ROOT, reindex_child
 
 
-def test_a_folder_of_bad_files_indexes_what_it_can(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_folder_of_bad_files_indexes_what_it_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "good.txt").write_text("Good\n\nA normal paragraph about tankers.\n")
     (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (src / "nul.md").write_bytes(b"Title\n\nText with a \x00 NUL byte")
-    (src / "invalid-utf8.txt").write_bytes(b"Caf\xe9 prices\n\nThe caf\xe9 raised prices \x81 again.")
-    (src / "control.txt").write_text("Wire\x02 copy\n\nBody\x05 with\x1f control\x7f codes about tankers.\x03")
+    (src / "invalid-utf8.txt").write_bytes(
+        b"Caf\xe9 prices\n\nThe caf\xe9 raised prices \x81 again."
+    )
+    (src / "control.txt").write_text(
+        "Wire\x02 copy\n\nBody\x05 with\x1f control\x7f codes about tankers.\x03"
+    )
     (src / "empty.txt").write_bytes(b"")
     with open(src / "huge.txt", "wb") as fh:  # 50 MB: over the default 32 MB limit
         fh.write(b"Huge\n\n" + b"word " * (10 * 2**20))
@@ -35,7 +40,9 @@ def test_a_folder_of_bad_files_indexes_what_it_can(tmp_path: Path, monkeypatch: 
     deep = src.joinpath(*[f"d{n}" for n in range(60)])
     deep.mkdir(parents=True)
     (deep / "deep.txt").write_text("Deep\n\nFound at the bottom about tankers.\n")
-    (src / "with space é.txt").write_text("Ünïcode name\n\nA file name with spaces about tankers.\n")
+    (src / "with space é.txt").write_text(
+        "Ünïcode name\n\nA file name with spaces about tankers.\n"
+    )
     (src / "loop").symlink_to(src, target_is_directory=True)
     (src / "vanishes.txt").write_text("Vanishes\n\ngone")
     (src / "locked.txt").write_text("Locked\n\nno access")
@@ -52,11 +59,28 @@ def test_a_folder_of_bad_files_indexes_what_it_can(tmp_path: Path, monkeypatch: 
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=tmp_path / "ix"))
     stats = engine.reindex()
     reasons = {s.path: s.reason for s in stats.skipped}
-    assert set(reasons) == {"binary.txt", "nul.md", "empty.txt", "huge.txt", "loop", "vanishes.txt", "locked.txt"}
+    assert set(reasons) == {
+        "binary.txt",
+        "nul.md",
+        "empty.txt",
+        "huge.txt",
+        "loop",
+        "vanishes.txt",
+        "locked.txt",
+    }
     assert "too large (50 MB" in reasons["huge.txt"]
-    indexed = {h.article_id for h in engine.search("tankers OR tanker OR prices", per_page=100, per_article=1).hits}
-    assert indexed == {"good", "control", "long-paragraph", "/".join(f"d{n}" for n in range(60)) + "/deep",
-                       "with space é", "invalid-utf8"}
+    indexed = {
+        h.article_id
+        for h in engine.search("tankers OR tanker OR prices", per_page=100, per_article=1).hits
+    }
+    assert indexed == {
+        "good",
+        "control",
+        "long-paragraph",
+        "/".join(f"d{n}" for n in range(60)) + "/deep",
+        "with space é",
+        "invalid-utf8",
+    }
     long_article = engine.article("long-paragraph")
     assert long_article is not None
     pieces = long_article.paragraphs[1:]  # cut at spaces into pieces of at most 10,000 characters
@@ -66,21 +90,63 @@ def test_a_folder_of_bad_files_indexes_what_it_can(tmp_path: Path, monkeypatch: 
     engine.close()
 
 
-QUERY_PIECES = st.sampled_from(['"', "(", ")", "*", "?", "~", "~2", ":", "-", "+", "^", "AND", "OR", "NOT",
-                                "ANDNOT", "title:", "text:", "date:", "[", "]", "TO", "{", "}", "\\", "'",
-                                "fuel", "prices", "kazakh", "a", " ", "  ", "\u00a0", "\u202e", "\x00"])
-QUERIES = st.one_of(st.text(max_size=60), st.lists(QUERY_PIECES, max_size=25).map("".join),
-                    st.lists(st.one_of(QUERY_PIECES, st.text(max_size=5)), max_size=15).map(" ".join))
+QUERY_PIECES = st.sampled_from(
+    [
+        '"',
+        "(",
+        ")",
+        "*",
+        "?",
+        "~",
+        "~2",
+        ":",
+        "-",
+        "+",
+        "^",
+        "AND",
+        "OR",
+        "NOT",
+        "ANDNOT",
+        "title:",
+        "text:",
+        "date:",
+        "[",
+        "]",
+        "TO",
+        "{",
+        "}",
+        "\\",
+        "'",
+        "fuel",
+        "prices",
+        "kazakh",
+        "a",
+        " ",
+        "  ",
+        "\u00a0",
+        "\u202e",
+        "\x00",
+    ]
+)
+QUERIES = st.one_of(
+    st.text(max_size=60),
+    st.lists(QUERY_PIECES, max_size=25).map("".join),
+    st.lists(st.one_of(QUERY_PIECES, st.text(max_size=5)), max_size=15).map(" ".join),
+)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=QUERIES)
 def test_lenient_search_never_raises(engine: SearchEngine, query: str) -> None:
     page = engine.search(query)
     assert page.total >= 0 and len(page.hits) <= page.per_page
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=QUERIES)
 def test_strict_search_raises_only_query_error(engine: SearchEngine, query: str) -> None:
     try:
@@ -90,9 +156,19 @@ def test_strict_search_raises_only_query_error(engine: SearchEngine, query: str)
 
 
 HOSTILE = [
-    "*", "a*", "?*?", "*a*", " OR ".join(f"w{n}" for n in range(150)), "(" * 19 + "fuel" + ")" * 19,
-    "(" * 200 + "fuel" + ")" * 200, " ".join(["fuel"] * 1000), "a~", "ab~2", "kazakstan~9",
-    'title:"' + "a " * 300 + '"', "x" * 5000,
+    "*",
+    "a*",
+    "?*?",
+    "*a*",
+    " OR ".join(f"w{n}" for n in range(150)),
+    "(" * 19 + "fuel" + ")" * 19,
+    "(" * 200 + "fuel" + ")" * 200,
+    " ".join(["fuel"] * 1000),
+    "a~",
+    "ab~2",
+    "kazakstan~9",
+    'title:"' + "a " * 300 + '"',
+    "x" * 5000,
 ]
 
 
@@ -100,7 +176,9 @@ HOSTILE = [
 def test_expensive_query_shapes_are_bounded(engine: SearchEngine, query: str) -> None:
     started = time.perf_counter()
     page = engine.search(query, page=100_000)
-    assert time.perf_counter() - started < 10  # a hang guard, not a speed goal (see docs/RELIABILITY.md)
+    assert (
+        time.perf_counter() - started < 10
+    )  # a hang guard, not a speed goal (see docs/RELIABILITY.md)
     assert page.page <= 1000
 
 
@@ -108,7 +186,9 @@ def corpus(folder: Path, version: int, n: int = 150) -> None:
     for i in range(n):
         path = folder / f"{i % 7}" / f"{i:04d}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"Story {i}\n\nEdition{version} paragraph one about cargo {i}.\n\nSecond part.\n")
+        path.write_text(
+            f"Story {i}\n\nEdition{version} paragraph one about cargo {i}.\n\nSecond part.\n"
+        )
 
 
 def editions(engine: SearchEngine) -> set[str]:
@@ -116,8 +196,15 @@ def editions(engine: SearchEngine) -> set[str]:
 
 
 #: The failpoints each kind of run passes through (the rest it never reaches).
-FULL_POINTS = ("locked", "reading", "segment-written", "segments-written", "publish", "published",
-               "manifest")
+FULL_POINTS = (
+    "locked",
+    "reading",
+    "segment-written",
+    "segments-written",
+    "publish",
+    "published",
+    "manifest",
+)
 INCREMENTAL_POINTS = ("locked", "reading", "segment-written", "commit", "manifest")
 
 
@@ -127,10 +214,12 @@ def test_every_failpoint_is_exercised() -> None:
     assert set(FULL_POINTS) | set(INCREMENTAL_POINTS) == set(POINTS)
 
 
-@pytest.mark.parametrize(("full", "point"), [(True, p) for p in FULL_POINTS]
-                         + [(False, p) for p in INCREMENTAL_POINTS])
-def test_a_reindex_killed_at_any_point_leaves_one_whole_index(tmp_path: Path, full: bool,
-                                                              point: str) -> None:
+@pytest.mark.parametrize(
+    ("full", "point"), [(True, p) for p in FULL_POINTS] + [(False, p) for p in INCREMENTAL_POINTS]
+)
+def test_a_reindex_killed_at_any_point_leaves_one_whole_index(
+    tmp_path: Path, full: bool, point: str
+) -> None:
     """Killed (SIGKILL, by itself, at a named point): the index opens and holds one whole edition."""
     src, ix = tmp_path / "src", tmp_path / "ix"
     corpus(src, 0, n=60)
@@ -201,8 +290,12 @@ def test_a_full_disk_is_a_clear_error_and_the_old_index_survives(tmp_path: Path)
     engine.reindex()
     before = engine.search("cargo", per_page=100).hits
     corpus(src, 1, n=400)
-    run = subprocess.run([sys.executable, "-c", FULL_DISK.format(root=str(ROOT)), str(src), str(ix)],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK.format(root=str(ROOT)), str(src), str(ix)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert "could not write the index" in run.stdout and "previous index is unchanged" in run.stdout
     assert "Traceback" not in run.stderr
@@ -213,10 +306,9 @@ def test_a_full_disk_is_a_clear_error_and_the_old_index_survives(tmp_path: Path)
 
 def test_errors_form_one_hierarchy() -> None:
     from indexer import ConfigError, IndexCorrupt, IndexLocked, IndexMissing
+
     for error in (ConfigError, IndexCorrupt, IndexLocked, IndexMissing, QueryError):
         assert issubclass(error, BylineError)
-
-
 
 
 def _children(pid: int) -> list[int]:

@@ -85,7 +85,9 @@ def test_exclusion(engine: SearchEngine) -> None:
 
 
 def test_field_query(engine: SearchEngine) -> None:
-    assert engine.search("title:uprising").total == engine.stats().paragraphs - 3  # not the boilerplate
+    assert (
+        engine.search("title:uprising").total == engine.stats().paragraphs - 3
+    )  # not the boilerplate
     assert engine.search("title:bitcoin").total == 0
     assert engine.search("kind:caption").total == 3
 
@@ -110,7 +112,9 @@ def test_boilerplate_is_never_searchable(engine: SearchEngine) -> None:
 
 def test_headings_and_captions_rank_below_body_with_the_same_match(make_engine: Any) -> None:
     same = "Tanker drivers strike over diesel rations"
-    e = make_engine({"a.txt": f"Roads quiet\n\n{same}\n\n{same} again.\n\n{same}. (Jo Bloggs/Reuters)\n"})
+    e = make_engine(
+        {"a.txt": f"Roads quiet\n\n{same}\n\n{same} again.\n\n{same}. (Jo Bloggs/Reuters)\n"}
+    )
     e.reindex()
     kinds = [h.kind for h in e.search("diesel rations").hits]
     assert kinds == ["body", "caption", "heading"]
@@ -118,7 +122,9 @@ def test_headings_and_captions_rank_below_body_with_the_same_match(make_engine: 
 
 def test_identical_paragraphs_collapse_into_the_best_with_a_count(make_engine: Any) -> None:
     wire = "Oil prices rose two dollars on Monday after the pipeline closed, traders said."
-    e = make_engine({f"outlet{n}.txt": f"Story {n}\n\nOil tanker news\n\n{wire}\n" for n in range(4)})
+    e = make_engine(
+        {f"outlet{n}.txt": f"Story {n}\n\nOil tanker news\n\n{wire}\n" for n in range(4)}
+    )
     e.reindex()
     page = e.search("pipeline")
     assert [(h.text, h.similar) for h in page.hits] == [(wire, 3)]
@@ -158,7 +164,9 @@ def test_strict_mode_says_what_to_fix(engine: SearchEngine, query: str, message:
         engine.search(query, strict=True)
 
 
-@pytest.mark.parametrize("query", ['"fuel prices', "(fuel prices", "colour:fuel", "fuel OR", "x" * 1001])
+@pytest.mark.parametrize(
+    "query", ['"fuel prices', "(fuel prices", "colour:fuel", "fuel OR", "x" * 1001]
+)
 def test_lenient_mode_never_raises_and_says_so(engine: SearchEngine, query: str) -> None:
     page = engine.search(query)
     assert page.notice
@@ -172,18 +180,24 @@ def test_stop_words_only_query(engine: SearchEngine) -> None:
 
 
 def test_snippet_escapes_document_text(make_engine: Any) -> None:
-    e = make_engine({"x.txt": 'Evil <b>title</b>\n\nA <script>alert("x")</script> payload about fuel.\n'})
+    e = make_engine(
+        {"x.txt": 'Evil <b>title</b>\n\nA <script>alert("x")</script> payload about fuel.\n'}
+    )
     e.reindex()
     hit = top(e, "fuel")
     assert "<script>" not in hit.snippet_html
     assert "&lt;script&gt;" in hit.snippet_html
     assert "<mark>fuel</mark>" in hit.snippet_html
-    assert hit.text == 'A <script>alert("x")</script> payload about fuel.'  # raw text, for callers to escape
+    assert (
+        hit.text == 'A <script>alert("x")</script> payload about fuel.'
+    )  # raw text, for callers to escape
 
 
 def test_long_paragraphs_get_fragments_around_matches(make_engine: Any) -> None:
     filler = " ".join(f"word{n}" for n in range(200))
-    e = make_engine({"long.txt": f"Long\n\n{filler} the pipeline exploded near the border {filler}\n"})
+    e = make_engine(
+        {"long.txt": f"Long\n\n{filler} the pipeline exploded near the border {filler}\n"}
+    )
     e.reindex()
     html = top(e, "pipeline").snippet_html
     assert "<mark>pipeline</mark>" in html
@@ -202,16 +216,20 @@ def test_paging(engine: SearchEngine) -> None:
 
 
 def test_per_article_collapses_and_counts(make_engine: Any) -> None:
-    e = make_engine({
-        "a.txt": "Oil news\n\nOil rose.\n\nOil fell.\n\nOil steady.\n",
-        "b.txt": "More oil\n\nOil again.\n",
-        "c.txt": "Sport\n\nNothing here.\n",
-    })
+    e = make_engine(
+        {
+            "a.txt": "Oil news\n\nOil rose.\n\nOil fell.\n\nOil steady.\n",
+            "b.txt": "More oil\n\nOil again.\n",
+            "c.txt": "Sport\n\nNothing here.\n",
+        }
+    )
     e.reindex()
     grouped = e.search("oil", per_article=1)
     assert grouped.grouped and grouped.articles == 2
     assert grouped.total == 6  # every matching paragraph is counted
-    assert [h.article_id for h in grouped.hits] == sorted({h.article_id for h in grouped.hits}, key=[h.article_id for h in grouped.hits].index)
+    assert [h.article_id for h in grouped.hits] == sorted(
+        {h.article_id for h in grouped.hits}, key=[h.article_id for h in grouped.hits].index
+    )
     assert len(grouped.hits) == 2
     others = {h.article_id: h.other_matches for h in grouped.hits}
     assert others == {"a": 3, "b": 1}
@@ -221,7 +239,9 @@ def test_article_view_has_every_paragraph(engine: SearchEngine) -> None:
     article = engine.article(SEED_ID)
     assert article is not None
     assert len(article.paragraphs) == 56
-    assert article.paragraphs[4].kind == "boilerplate" and article.paragraphs[4].text == "1 year ago"
+    assert (
+        article.paragraphs[4].kind == "boilerplate" and article.paragraphs[4].text == "1 year ago"
+    )
     assert engine.article("no/such/article") is None
     marked = engine.highlight_article(article, "fuel")
     assert "<mark>fuel</mark>" in marked[54]
@@ -231,32 +251,61 @@ def test_article_view_has_every_paragraph(engine: SearchEngine) -> None:
 def test_results_are_plain_dataclasses(engine: SearchEngine) -> None:
     page = engine.search("troops")
     data = page.to_dict()
-    assert set(data["hits"][0]) >= {"article_id", "title", "paragraph_no", "kind", "heading", "score", "text", "snippet_html"}
+    assert set(data["hits"][0]) >= {
+        "article_id",
+        "title",
+        "paragraph_no",
+        "kind",
+        "heading",
+        "score",
+        "text",
+        "snippet_html",
+    }
     with pytest.raises(AttributeError):
         page.hits[0].score = 1.0  # type: ignore[misc]
 
 
 def news_engine(make_engine: Any) -> SearchEngine:
     def story(title: str, date: str, source: str, section: str, body: str, places: str = "") -> str:
-        return (f"---\ntitle: {title}\ndate: {date}\nsource: {source}\nsection: {section}\n---\n{body}\n")
+        return f"---\ntitle: {title}\ndate: {date}\nsource: {source}\nsection: {section}\n---\n{body}\n"
 
     wire = "Crude oil prices jumped on Monday after the pipeline shut, traders in London said."
-    e = make_engine({
-        "a.md": story("Oil jumps", "2022-01-03", "Reuters", "business", wire),
-        "b.md": story("Oil jumps again", "2022-01-03", "CBC", "business", wire),
-        "c.md": story("Oil slides", "2022-02-14", "CBC", "business", "Oil prices fell as the pipeline reopened and supply returned."),
-        "d.md": story("Cup final", "2021-06-20", "BBC", "sport", "The final was played in heavy rain; oil on the pitch."),
-        "e.md": story("Undated oil", "", "BBC", "tech", "Oil-based plastics in phones."),
-    })
+    e = make_engine(
+        {
+            "a.md": story("Oil jumps", "2022-01-03", "Reuters", "business", wire),
+            "b.md": story("Oil jumps again", "2022-01-03", "CBC", "business", wire),
+            "c.md": story(
+                "Oil slides",
+                "2022-02-14",
+                "CBC",
+                "business",
+                "Oil prices fell as the pipeline reopened and supply returned.",
+            ),
+            "d.md": story(
+                "Cup final",
+                "2021-06-20",
+                "BBC",
+                "sport",
+                "The final was played in heavy rain; oil on the pitch.",
+            ),
+            "e.md": story("Undated oil", "", "BBC", "tech", "Oil-based plastics in phones."),
+        }
+    )
     e.reindex()
     return e
 
 
 def test_filters_in_the_query_and_as_arguments_agree(make_engine: Any) -> None:
     e = news_engine(make_engine)
+
     def arts(**kw: Any) -> set[str]:
-        return {h.article_id for h in e.search(kw.pop("q", "oil"), per_page=50, per_article=1,
-                                                collapse_similar=False, **kw).hits}
+        return {
+            h.article_id
+            for h in e.search(
+                kw.pop("q", "oil"), per_page=50, per_article=1, collapse_similar=False, **kw
+            ).hits
+        }
+
     assert arts(q="oil date:2022") == arts(date="2022") == {"a", "b", "c"}
     assert arts(q="oil date:2022-01-01..2022-01-31") == {"a", "b"}
     assert arts(q="oil date:>2021-12") == {"a", "b", "c"}
@@ -277,9 +326,15 @@ def test_bad_date_filter_says_what_to_write(make_engine: Any) -> None:
 
 def test_sort_by_date(make_engine: Any) -> None:
     e = news_engine(make_engine)
-    newest = [h.date for h in e.search("oil", per_article=1, sort="newest", collapse_similar=False).hits]
+    newest = [
+        h.date for h in e.search("oil", per_article=1, sort="newest", collapse_similar=False).hits
+    ]
     assert [d for d in newest if d] == sorted([d for d in newest if d], reverse=True)
-    oldest = [h.date for h in e.search("oil", per_article=1, sort="oldest", collapse_similar=False).hits if h.date]
+    oldest = [
+        h.date
+        for h in e.search("oil", per_article=1, sort="oldest", collapse_similar=False).hits
+        if h.date
+    ]
     assert oldest == sorted(oldest)
     with pytest.raises(QueryError, match="sort must be one of"):
         e.search("oil", sort="sideways")
@@ -289,7 +344,11 @@ def test_facets_and_coverage(make_engine: Any) -> None:
     e = news_engine(make_engine)
     page = e.search("oil", per_article=1, facets=True)
     assert {f.value: f.count for f in page.facet("source")} == {"CBC": 2, "Reuters": 1, "BBC": 2}
-    assert {f.value: f.count for f in page.facet("section")} == {"business": 3, "sport": 1, "tech": 1}
+    assert {f.value: f.count for f in page.facet("section")} == {
+        "business": 3,
+        "sport": 1,
+        "tech": 1,
+    }
     assert {f.value: f.count for f in page.facet("year")} == {"2021": 1, "2022": 3}
     assert page.coverage[0].unit == "month"
     assert sum(b.count for b in page.coverage) == 4  # dated articles only
@@ -331,7 +390,11 @@ def test_export(make_engine: Any, fmt: str) -> None:
     else:
         lines = out.splitlines()
         assert lines[0] == "# query: oil" and lines[1].startswith("# exported: ")
-        rows = list(csv.DictReader(io.StringIO("\n".join(l for l in lines if not l.startswith("#")))))
+        rows = list(
+            csv.DictReader(
+                io.StringIO("\n".join(line for line in lines if not line.startswith("#")))
+            )
+        )
         assert len(rows) == 3 and rows[0]["rank"] == "1"
     with pytest.raises(QueryError, match="export format"):
         e.export("oil", fmt="xlsx")
@@ -352,8 +415,25 @@ def test_plain_word_queries_skip_the_parser_with_the_same_tree(engine: SearchEng
     from indexer.parsing import _parser, plain_tree
 
     rng = random.Random(5)
-    vocabulary = ["fuel", "Prices", "the", "of", "Kazakhstan", "protesters", "AND", "or", "NOT",
-                  "U.S.", "Nur-Sultan", "2,298", "don't", "prot*", "kazakstan~", "élan", "a"]
+    vocabulary = [
+        "fuel",
+        "Prices",
+        "the",
+        "of",
+        "Kazakhstan",
+        "protesters",
+        "AND",
+        "or",
+        "NOT",
+        "U.S.",
+        "Nur-Sultan",
+        "2,298",
+        "don't",
+        "prot*",
+        "kazakstan~",
+        "élan",
+        "a",
+    ]
     declined = 0
     with engine._searcher() as s:
         parser = _parser(s, engine.config)

@@ -16,7 +16,20 @@ from indexer.schema import build_schema
 
 from .conftest import SEEDS, write
 
-WORDS = "oil price market bank rate growth energy the of minister film said".split()
+WORDS = [
+    "oil",
+    "price",
+    "market",
+    "bank",
+    "rate",
+    "growth",
+    "energy",
+    "the",
+    "of",
+    "minister",
+    "film",
+    "said",
+]
 
 
 def _articles(tmp_path: Path) -> list[Article]:
@@ -24,11 +37,17 @@ def _articles(tmp_path: Path) -> list[Article]:
     source = tmp_path / "source"
     for path in SEEDS.iterdir():
         write(source, path.name, path.read_bytes())
-    write(source, "meta.md", "---\ntitle: Meta\ndate: 2022-01-05\nsource: CBC\nsection: World\n"
-          "tags: [energy, Asia]\nauthor: Jane Roe\n---\nFuel prices rose.\n\nWatch: video here\n")
+    write(
+        source,
+        "meta.md",
+        "---\ntitle: Meta\ndate: 2022-01-05\nsource: CBC\nsection: World\n"
+        "tags: [energy, Asia]\nauthor: Jane Roe\n---\nFuel prices rose.\n\nWatch: video here\n",
+    )
     for n in range(200):  # some terms get several 128-posting blocks
-        body = "\n\n".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 30)))
-                           for _ in range(rng.randint(1, 5)))
+        body = "\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 30)))
+            for _ in range(rng.randint(1, 5))
+        )
         write(source, f"gen/{n:03}.txt", f"Story {n} {rng.choice(WORDS)}\n\n{body}\n")
     config = IndexConfig(source_dir=source, index_dir=tmp_path / "unused")
     return [build._with_paragraphs(a) for a in build._source_articles(config, Scan(), None)]
@@ -41,7 +60,7 @@ def _segment_files(ix: FileIndex) -> dict[str, bytes]:
     out = {}
     for name in ix.storage.list():
         if name.startswith(prefix):
-            out[name[len(prefix):]] = ix.storage.open_file(name).read()
+            out[name[len(prefix) :]] = ix.storage.open_file(name).read()
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -10,7 +9,6 @@ import subprocess
 import sys
 import threading
 import urllib.request
-from html.parser import HTMLParser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,41 +18,8 @@ import pytest
 
 from indexer import IndexConfig
 
-from .conftest import ROOT, SEED_ID, SEEDS
-
-XSS_SCRIPT = "<script>alert(1)</script>"
-XSS_IMG = '"><img src=x onerror=alert(1)>'
-XSS_URL = "javascript:alert(1)"
-
-XSS_FILES = {
-    "xss.txt": (
-        f"Zanzibar {XSS_SCRIPT} headline\n\n"
-        f"The zanzibar ferry paragraph mentions {XSS_SCRIPT} and {XSS_IMG} in its text.\n\n"
-        f"A second zanzibar paragraph links to {XSS_URL} and [click](javascript:alert(2)).\n"
-    ),
-    "meta.json": json.dumps(
-        {
-            "id": "meta-xss",
-            "title": f"Quokka {XSS_IMG}",
-            "body": "The quokka story has a hostile url and author.",
-            "url": XSS_URL,
-            "author": XSS_SCRIPT,
-            "source": XSS_IMG,
-        }
-    ),
-    "multi.json": json.dumps(
-        [
-            {"title": "Wombat one", "body": "The first wombat record."},
-            {"title": "Wombat two", "body": "The second wombat record."},
-        ]
-    ),
-}
-
-
-def make_app(engine: Any, **config: Any) -> Any:
-    from webui import create_app
-
-    return create_app({"TESTING": True, "BYLINE_ENGINE": engine, **config})
+from .conftest import ROOT, SEED_ID, SEEDS, assert_inert, make_app, text
+from .data import XSS_FILES, XSS_IMG, XSS_SCRIPT, XSS_URL
 
 
 @pytest.fixture()
@@ -62,10 +27,6 @@ def xss_client(make_engine: Any) -> Iterator[Any]:
     engine = make_engine(XSS_FILES)
     engine.reindex()
     yield make_app(engine).test_client()
-
-
-def text(response: Any) -> str:
-    return response.get_data(as_text=True)  # type: ignore[no-any-return]
 
 
 # -- the app factory -------------------------------------------------------------------
@@ -129,7 +90,7 @@ def test_group_by_paragraph_lists_every_match(client: Any) -> None:
     html = text(client.get("/search?q=fuel+prices&group=paragraph"))
     assert html.count('class="hit ') == 7
     assert "more matching paragraph" not in html
-    assert 'in “Protests expand beyond anger over fuel prices”' in html
+    assert "in “Protests expand beyond anger over fuel prices”" in html
 
 
 def test_pagination_keeps_every_parameter(client: Any) -> None:
@@ -138,8 +99,9 @@ def test_pagination_keeps_every_parameter(client: Any) -> None:
     assert '<ol class="hits" start="3">' in html
     links = re.findall(r'href="(/search\?[^"]+)"', html)
     nexts = [h for h in links if "page=3" in h]
-    assert nexts and all("group=paragraph" in h and "per_page=2" in h and "q=fuel" in h
-                          for h in nexts)
+    assert nexts and all(
+        "group=paragraph" in h and "per_page=2" in h and "q=fuel" in h for h in nexts
+    )
     assert 'aria-current="page" class="current">2<' in html
     assert any(not re.search(r"[?;]page=", h) and "per_page=2" in h for h in links)  # page 1
 
@@ -295,33 +257,6 @@ def test_article_ids_with_special_characters_round_trip(xss_client: Any) -> None
 # -- escaping --------------------------------------------------------------------------
 
 
-class _Elements(HTMLParser):
-    """Every start tag and its attributes, as a browser would parse them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-
-def assert_inert(html: str) -> None:
-    """No injected element, event handler, inline script or javascript: link."""
-    parser = _Elements()
-    parser.feed(html)
-    parser.close()
-    for tag, attrs in parser.tags:
-        assert tag != "img", attrs
-        if tag == "script":
-            assert dict(attrs).get("src") == "/static/byline.js", attrs
-        for name, value in attrs:
-            assert not name.startswith("on"), (tag, attrs)
-            if name in ("href", "src", "action"):
-                assert not (value or "").strip().lower().startswith("javascript:"), (tag, attrs)
-    assert XSS_SCRIPT not in html
-
-
 def test_hostile_documents_render_as_text(xss_client: Any) -> None:
     html = text(xss_client.get("/search?q=zanzibar&group=paragraph"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -366,9 +301,11 @@ def test_api_search_has_the_cli_shape(client: Any, app: Any) -> None:
     r = client.get("/api/search?q=fuel+prices&per_page=3")
     assert r.status_code == 200 and r.mimetype == "application/json"
     data = r.get_json()
-    expected = app.extensions["byline"].search(
-        "fuel prices", per_page=3, per_article=1, facets=True
-    ).to_dict()
+    expected = (
+        app.extensions["byline"]
+        .search("fuel prices", per_page=3, per_article=1, facets=True)
+        .to_dict()
+    )
     assert list(data) == list(expected)
     data.pop("took_ms"), expected.pop("took_ms")
     assert data == expected
@@ -380,7 +317,10 @@ def test_api_article(client: Any) -> None:
     data = client.get(f"/api/articles/{SEED_ID}?q=fuel").get_json()
     assert data["id"] == SEED_ID and data["paragraph_count"] == 56
     assert data["paragraphs"][0] == {
-        "no": 1, "kind": "headline", "heading": None, "text": data["title"],
+        "no": 1,
+        "kind": "headline",
+        "heading": None,
+        "text": data["title"],
         "html": data["title"],
     }
     assert any("<mark>fuel</mark>" in p["html"] for p in data["paragraphs"])
@@ -419,8 +359,19 @@ def test_html_errors_are_pages(client: Any) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/search?q=fuel", "/help", f"/articles/{SEED_ID}", "/articles/nope", "/api/search?q=a",
-     "/api/articles/nope", "/healthz", "/static/byline.css", "/static/byline.js", "/search?page=x"],
+    [
+        "/",
+        "/search?q=fuel",
+        "/help",
+        f"/articles/{SEED_ID}",
+        "/articles/nope",
+        "/api/search?q=a",
+        "/api/articles/nope",
+        "/healthz",
+        "/static/byline.css",
+        "/static/byline.js",
+        "/search?page=x",
+    ],
 )
 def test_security_headers_on_every_response(client: Any, url: str) -> None:
     r = client.get(url)
@@ -478,9 +429,18 @@ def test_missing_index_tells_what_to_run(tmp_path: Path) -> None:
 
 def manage(*args: str, config: IndexConfig) -> None:
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args,
-         "--source", str(config.source_dir), "--index", str(config.index_dir)],
-        check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            *args,
+            "--source",
+            str(config.source_dir),
+            "--index",
+            str(config.index_dir),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -537,9 +497,22 @@ def test_serve_reindexes_prints_the_url_and_serves(tmp_path: Path) -> None:
     env.pop("BYLINE_SOURCE_DIR", None)
     env.pop("BYLINE_INDEX_DIR", None)
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--port", "0", "--threads", "2",
-         "--index", str(tmp_path / "index")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "serve",
+            "--port",
+            "0",
+            "--threads",
+            "2",
+            "--index",
+            str(tmp_path / "index"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         assert proc.stdout is not None

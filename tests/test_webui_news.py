@@ -17,50 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .test_webui import XSS_IMG, XSS_SCRIPT, assert_inert, make_app, text
-
-WIRE = (
-    "Oil prices rose sharply on Monday as traders worried about supply from the Gulf.\n\n"
-    "Analysts said the rally in crude could last into the spring, lifting pump prices.\n"
-)
-
-
-def front(title: str, body: str, **meta: str) -> str:
-    lines = [f"{k}: {v}" for k, v in meta.items()]
-    return "---\n" + f"title: {title}\n" + "\n".join(lines) + "\n---\n" + body
-
-
-NEWS = {
-    "cbc-oil.md": front("Oil prices jump on supply fears", WIRE, date="2022-01-03", source="CBC",
-                        section="business", author="Jane Smith",
-                        url="https://example.com/cbc/oil", places="[canada]"),
-    "reuters-oil.md": front("Crude rallies as traders fret", WIRE, date="2022-01-04",
-                            source="Reuters", section="business", places="[usa]"),
-    "ap-oil.md": front("Oil climbs on Gulf worries", WIRE, date="2022-01-05", source="AP",
-                       section="business", places="[usa]"),
-    "bbc-politics.md": front(
-        "MPs debate fuel duty",
-        "Members of parliament debated oil prices and fuel duty for three hours.\n\n"
-        "The minister said pump prices would be watched closely.\n",
-        date="2022-02-14", source="BBC", section="politics", author="Tom Brown",
-        url="javascript:alert(1)",
-    ),
-    "guardian-2021.md": front(
-        "Heating bills climb as winter nears",
-        "Households face higher heating bills as oil and gas prices climb before winter.\n",
-        date="2021-11-20", source="Guardian", section="business",
-    ),
-    "cbc-hockey.md": front("Oilers win in overtime",
-                           "The Edmonton Oilers beat Calgary in overtime on Saturday.\n",
-                           date="2022-01-08", source="CBC", section="sport"),
-    "hostile.md": front(
-        f"Oil {XSS_SCRIPT} headline",
-        "A hostile oil prices story with odd metadata.\n",
-        date="2022-03-01",
-        source=XSS_SCRIPT,
-        section="'" + XSS_IMG + "'",
-    ),
-}
+from .conftest import assert_inert, make_app, text
+from .data import NEWS, XSS_IMG, XSS_SCRIPT
 
 
 @pytest.fixture()
@@ -76,7 +34,9 @@ def news(news_engine: Any) -> Iterator[Any]:
 
 
 def links(html: str, pattern: str = r"/search\?") -> list[str]:
-    return [unescape(h) for h in re.findall(r'href="([^"]*)"', html) if re.match(pattern, unescape(h))]
+    return [
+        unescape(h) for h in re.findall(r'href="([^"]*)"', html) if re.match(pattern, unescape(h))
+    ]
 
 
 def params(url: str) -> dict[str, str]:
@@ -84,7 +44,12 @@ def params(url: str) -> dict[str, str]:
 
 
 def titles(html: str) -> list[str]:
-    return [unescape(t) for t in re.findall(r'<h2 class="hit-title"><a [^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]*)</a>', html)]
+    return [
+        unescape(t)
+        for t in re.findall(
+            r'<h2 class="hit-title"><a [^>]*>(?:<span[^>]*>[^<]*</span>)?([^<]*)</a>', html
+        )
+    ]
 
 
 def dates(html: str) -> list[str]:
@@ -96,7 +61,9 @@ def dates(html: str) -> list[str]:
 
 def test_filter_bar_is_a_plain_get_form(news: Any) -> None:
     html = text(news.get("/search?q=oil+prices&group=paragraph"))
-    form = re.search(r'<form class="filters" action="/search" method="get".*?</form>', html, re.DOTALL)
+    form = re.search(
+        r'<form class="filters" action="/search" method="get".*?</form>', html, re.DOTALL
+    )
     assert form, html
     form_html = form.group(0)
     for name in ("from", "to"):
@@ -180,8 +147,13 @@ def test_facets_count_and_link_keeping_every_parameter(news: Any) -> None:
         assert f"<h3>{heading}</h3>" in facets
     assert re.search(r'<span class="value">business</span> <span class="count">4</span>', facets)
     section = next(h for h in links(facets) if params(h).get("section") == "politics")
-    assert params(section) == {"q": "oil", "section": "politics", "group": "paragraph",
-                               "sort": "oldest", "per_page": "5"}
+    assert params(section) == {
+        "q": "oil",
+        "section": "politics",
+        "group": "paragraph",
+        "sort": "oldest",
+        "per_page": "5",
+    }
     year = next(h for h in links(facets) if params(h).get("date") == "2021")
     narrowed = text(news.get(year))
     assert titles(narrowed) == ["Heating bills climb as winter nears"]
@@ -190,7 +162,10 @@ def test_facets_count_and_link_keeping_every_parameter(news: Any) -> None:
     active = re.search(r'<li class="active">\s*<a href="([^"]*)" aria-current="true"', politics)
     assert active and "section" not in params(unescape(active.group(1)))
     place = next(h for h in links(facets) if params(h).get("place") == "usa")
-    assert set(re.findall(r'<span class="source">([^<]*)</span>', text(news.get(place)))) <= {"Reuters", "AP"}
+    assert set(re.findall(r'<span class="source">([^<]*)</span>', text(news.get(place)))) <= {
+        "Reuters",
+        "AP",
+    }
 
 
 # -- coverage chart ---------------------------------------------------------------------
@@ -202,10 +177,15 @@ def test_coverage_chart_is_an_accessible_svg_of_links(news: Any) -> None:
     assert svg, html
     chart = svg.group(0)
     assert 'role="img"' in chart and 'aria-labelledby="coverage-title"' in chart
-    assert re.search(r'<title id="coverage-title">Matching articles per month, 2021-11 to 2022-03', chart)
+    assert re.search(
+        r'<title id="coverage-title">Matching articles per month, 2021-11 to 2022-03', chart
+    )
     bars = re.findall(r'<a href="([^"]*)" aria-label="([^"]*)">', chart)
     assert [label for _, label in bars] == [
-        "2021-11: 1 article", "2022-01: 3 articles", "2022-02: 1 article", "2022-03: 1 article",
+        "2021-11: 1 article",
+        "2022-01: 3 articles",
+        "2022-02: 1 article",
+        "2022-03: 1 article",
     ]
     january = unescape(bars[1][0])
     assert params(january) == {"q": "oil", "date": "2022-01-01..2022-01-31"}
@@ -238,7 +218,9 @@ def test_copies_collapse_into_and_n_similar_articles(news: Any) -> None:
     assert re.fullmatch(r"monday dup:\S+", params(cluster)["q"])
     copies = text(news.get(cluster))
     assert len(titles(copies)) == 3
-    assert {"CBC", "Reuters", "AP"} == set(re.findall(r'<span class="source">([^<]*)</span>', copies))
+    assert {"CBC", "Reuters", "AP"} == set(
+        re.findall(r'<span class="source">([^<]*)</span>', copies)
+    )
     assert "Copies of" in copies  # a removable chip
 
 
@@ -271,16 +253,24 @@ def test_export_csv(news: Any) -> None:
     assert r.headers["Content-Disposition"] == 'attachment; filename="byline-oil-business.csv"'
     body = text(r)
     assert body.startswith("# query: oil\n# exported: ")
-    rows = list(csv.DictReader(io.StringIO("\n".join(l for l in body.splitlines() if not l.startswith("#")))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO("\n".join(line for line in body.splitlines() if not line.startswith("#")))
+        )
+    )
     assert rows and {row["section"] for row in rows} == {"business"}
     assert all(row["rank"] == str(n) for n, row in enumerate(rows, 1))
 
 
-def test_export_json_and_its_bound(news: Any, news_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_json_and_its_bound(
+    news: Any, news_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = news.get("/export.json?q=oil&date=2022-01")
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/json; charset=utf-8"
-    assert r.headers["Content-Disposition"].startswith('attachment; filename="byline-oil-2022-01.json"')
+    assert r.headers["Content-Disposition"].startswith(
+        'attachment; filename="byline-oil-2022-01.json"'
+    )
     data = json.loads(text(r))
     assert data["query"] == "oil" and data["exported"] and data["options"]["date"] == "2022-01"
     assert data["count"] == len(data["hits"]) >= 1
@@ -304,8 +294,9 @@ def test_api_search_takes_the_new_parameters(news: Any, news_engine: Any) -> Non
     assert {h["source"] for h in data["hits"]} == {"CBC"}
     assert set(data["facets"]) == {"source", "section", "place", "year"}
     assert data["coverage"] and data["coverage"][0]["unit"] == "day"
-    expected = news_engine.search("oil", per_page=10, sort="newest", facets=True,
-                                  source="cbc").to_dict()
+    expected = news_engine.search(
+        "oil", per_page=10, sort="newest", facets=True, source="cbc"
+    ).to_dict()
     data.pop("took_ms"), expected.pop("took_ms")
     assert data == expected
     dated = news.get("/api/search?q=oil&date=2021").get_json()
@@ -384,9 +375,12 @@ def test_hostile_source_and_section_are_escaped_everywhere(news: Any) -> None:
         r = news.get(url)
         assert r.status_code == 200, url
         assert_inert(text(r))
-    for qs in ({"q": "oil", "source": XSS_SCRIPT}, {"q": "oil", "section": XSS_IMG},
-               {"q": "oil", "author": XSS_IMG, "date": XSS_SCRIPT},
-               {"q": "oil " + XSS_IMG, "source": "cbc"}):
+    for qs in (
+        {"q": "oil", "source": XSS_SCRIPT},
+        {"q": "oil", "section": XSS_IMG},
+        {"q": "oil", "author": XSS_IMG, "date": XSS_SCRIPT},
+        {"q": "oil " + XSS_IMG, "source": "cbc"},
+    ):
         html = text(news.get("/search", query_string=qs))
         assert_inert(html)
     oil = text(news.get("/search?q=oil"))

@@ -26,6 +26,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, abort
 
+from indexer import filters as filter_registry
 from indexer.errors import (
     BylineError,
     IndexCorrupt,
@@ -33,7 +34,6 @@ from indexer.errors import (
     IndexMissing,
     QueryError,
 )
-from indexer import filters as filter_registry
 from indexer.models import KINDS, Article, SearchPage
 from indexer.request import SORT_NAMES, SORTS, SearchRequest
 
@@ -118,10 +118,16 @@ class SearchArgs:
         """The library's request for this search (the web page always shows facets)."""
         # A dup: filter asks for one cluster's copies: list them rather than collapse them again.
         collapse = not self.similar and not filter_registry.in_query(self.q, "dup")
-        request = SearchRequest(self.q, page=self.page, per_page=self.per_page,
-                                per_article=1 if self.group == "article" else None,
-                                sort=self.sort, facets=True, collapse_similar=collapse,
-                                filters=self.filters)
+        request = SearchRequest(
+            self.q,
+            page=self.page,
+            per_page=self.per_page,
+            per_article=1 if self.group == "article" else None,
+            sort=self.sort,
+            facets=True,
+            collapse_similar=collapse,
+            filters=self.filters,
+        )
         return replace(request, **changes) if changes else request
 
 
@@ -199,7 +205,7 @@ def run_search(args: SearchArgs) -> SearchPage:
 
 
 def without_filter(args: SearchArgs, name: str) -> dict[str, Any]:
-    """Link parameters for this search with one filter removed, from the parameters and the query."""
+    """Link parameters for this search without one filter (in the parameters or the query)."""
     return args.params(q=filter_registry.remove(args.q, name), page=1, **{name: None})
 
 
@@ -252,11 +258,29 @@ def coverage_chart(result: SearchPage) -> Chart | None:
     bars = []
     for i, b in enumerate(buckets):
         height = 0.0 if not b.count else max(2.0, b.count / top * (CHART_HEIGHT - 4))
-        bars.append(Bar(round(i * step + gap / 2, 2), round(CHART_HEIGHT - height, 2),
-                        round(step - gap, 2), round(height, 2), b.label, b.count, b.start, b.end))
+        bars.append(
+            Bar(
+                round(i * step + gap / 2, 2),
+                round(CHART_HEIGHT - height, 2),
+                round(step - gap, 2),
+                round(height, 2),
+                b.label,
+                b.count,
+                b.start,
+                b.end,
+            )
+        )
     peak = max(bars, key=lambda bar: bar.count)
-    return Chart(tuple(bars), CHART_WIDTH, CHART_HEIGHT, buckets[0].unit, buckets[0].label,
-                 buckets[-1].label, peak, sum(b.count for b in buckets))
+    return Chart(
+        tuple(bars),
+        CHART_WIDTH,
+        CHART_HEIGHT,
+        buckets[0].unit,
+        buckets[0].label,
+        buckets[-1].label,
+        peak,
+        sum(b.count for b in buckets),
+    )
 
 
 def period(start: str, end: str) -> str:
@@ -392,8 +416,11 @@ def is_active(result: SearchPage, name: str, value: str) -> bool:
 def article(article_id: str) -> str:
     check_article_id(article_id)
     q = _query_arg()
-    found = find_article(article_id, "There is no article with that id. It may have been "
-                                      "removed from the archive since the link was made.")
+    found = find_article(
+        article_id,
+        "There is no article with that id. It may have been "
+        "removed from the archive since the link was made.",
+    )
     html = engine().highlight_article(found, q)
     paragraphs = list(zip(found.paragraphs, html, strict=True))
     matched = [p.no for p, h in paragraphs if q and "<mark>" in h]
@@ -510,8 +537,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, title: str, message: str, template: str = "error.html",
-                   hint: str | None = None) -> Response:
+def error_response(
+    status: int, title: str, message: str, template: str = "error.html", hint: str | None = None
+) -> Response:
     if wants_json():
         body: dict[str, Any] = {"error": {"status": status, "title": title, "message": message}}
         if hint:
@@ -520,8 +548,14 @@ def error_response(status: int, title: str, message: str, template: str = "error
         response.status_code = status
         return response
     return make_response(
-        render_template(template, status=status, title=title, message=message, hint=hint,
-                        q=request.args.get("q", "")[:1000]),
+        render_template(
+            template,
+            status=status,
+            title=title,
+            message=message,
+            hint=hint,
+            q=request.args.get("q", "")[:1000],
+        ),
         status,
     )
 
@@ -540,15 +574,23 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IndexMissing)
     def index_missing(exc: IndexMissing) -> Response:
         return error_response(
-            503, "No index yet", str(exc), "no_index.html",
-            hint="Run `python manage.py reindex` (or `python manage.py serve`, which indexes first), "
-                 "then reload this page.",
+            503,
+            "No index yet",
+            str(exc),
+            "no_index.html",
+            hint="Run `python manage.py reindex` (or `python manage.py serve`, which indexes "
+            "first), then reload this page.",
         )
 
     @app.errorhandler(IndexCorrupt)
     def index_corrupt(exc: IndexCorrupt) -> Response:
-        return error_response(503, "The index cannot be read", str(exc), "no_index.html",
-                              hint="Run `python manage.py reindex --full` to rebuild it.")
+        return error_response(
+            503,
+            "The index cannot be read",
+            str(exc),
+            "no_index.html",
+            hint="Run `python manage.py reindex --full` to rebuild it.",
+        )
 
     @app.errorhandler(IndexLocked)
     def index_locked(exc: IndexLocked) -> Response:
@@ -567,7 +609,8 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.path)
         return error_response(
-            500, "Internal Server Error",
+            500,
+            "Internal Server Error",
             "Something went wrong on our side. The error was logged; please try again.",
         )
 

@@ -1,4 +1,4 @@
-"""Files on disk -> Articles: a registry of format readers keyed by suffix, and a walk that never aborts.
+"""Files on disk -> Articles: format readers registered by suffix, and a walk that never aborts.
 
 Every file either becomes articles or is reported as a :class:`~indexer.models.Skip`
 with the reason; one bad file never stops a run. Article ids are stable across
@@ -38,12 +38,24 @@ class Format:
 
 #: Every format Byline reads, in the order the docs list them.
 FORMATS: tuple[Format, ...] = (
-    Format("text", (".txt", ".md"), text.read,
-           "first line the title, blank-line paragraphs, optional --- front matter"),
-    Format("html", (".html", ".htm"), html.read,
-           "a saved news page: headline, date, byline, outlet and body; page furniture dropped"),
-    Format("json", (".json",), records.read_json,
-           "a record (or a list of records) with title, body or text, and metadata"),
+    Format(
+        "text",
+        (".txt", ".md"),
+        text.read,
+        "first line the title, blank-line paragraphs, optional --- front matter",
+    ),
+    Format(
+        "html",
+        (".html", ".htm"),
+        html.read,
+        "a saved news page: headline, date, byline, outlet and body; page furniture dropped",
+    ),
+    Format(
+        "json",
+        (".json",),
+        records.read_json,
+        "a record (or a list of records) with title, body or text, and metadata",
+    ),
     Format("jsonl", (".jsonl",), records.read_jsonl, "one JSON record per line"),
     Format("reuters", (".sgm",), reuters.read, "Reuters-21578 SGML wire files"),
 )
@@ -79,7 +91,9 @@ def walk(root: Path, scan: Scan) -> Iterator[Path]:
                 if entry.is_symlink():
                     target = Path(os.path.realpath(path))
                     if target != root and root not in target.parents:
-                        scan.skipped.append(Skip(_rel(path, root), "symlink leaves the source folder"))
+                        scan.skipped.append(
+                            Skip(_rel(path, root), "symlink leaves the source folder")
+                        )
                         continue
                 if entry.is_dir():
                     yield from visit(path)

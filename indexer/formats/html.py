@@ -20,9 +20,26 @@ from ..models import Article
 from .common import Source, clean_text, date_value, meta_list, meta_text
 
 _HTML_DROP = (
-    "script", "style", "noscript", "template", "iframe", "frame", "frameset", "object",
-    "embed", "applet", "svg", "math", "canvas", "audio", "video", "button", "input",
-    "select", "textarea", "dialog",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "canvas",
+    "audio",
+    "video",
+    "button",
+    "input",
+    "select",
+    "textarea",
+    "dialog",
 )
 #: class/id/data-component tokens of page furniture trafilatura may miss
 #: (BBC's data-component="share-tools", CNN's "related-content").
@@ -32,10 +49,14 @@ _FURNITURE_TOKEN = re.compile(
     r"|advert\w*|promo|promo-\w+|outbrain|taboola|paywall|cookie-?banner|print-only)$",
     re.I,
 )
-_FURNITURE_MAX_CHARS = 2000  # a bigger "related" block may hold the story itself: leave it to trafilatura
+_FURNITURE_MAX_CHARS = (
+    2000  # a bigger "related" block may hold the story itself: leave it to trafilatura
+)
 _TAG_LIKE = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>")
 _CAPTION_LABEL = re.compile(r"^(?:image|photo|picture|video)\s+caption\s*[,:]?\s*", re.I)
-_CREDIT_LABEL = re.compile(r"^(?:image|photo|picture)\s+(?:source|credit|copyright)s?\s*[,:]?\s*", re.I)
+_CREDIT_LABEL = re.compile(
+    r"^(?:image|photo|picture)\s+(?:source|credit|copyright)s?\s*[,:]?\s*", re.I
+)
 _CREDIT_CLASS = re.compile(r"credit|copyright|source|attribution", re.I)
 _ENDS_WITH_CREDIT = re.compile(r"\([^()]{2,120}/[^()]{2,120}\)\s*$")
 _BYLINE_LINE = re.compile(r"^by\s+\S.{0,100}$", re.I)
@@ -49,11 +70,11 @@ def _plain(text: object) -> str:
     return " ".join(_TAG_LIKE.sub(" ", html.unescape(str(text))).split())
 
 
-def _element_text(el: object) -> str:
-    return " ".join(" ".join(el.itertext()).split())  # type: ignore[attr-defined]
+def _element_text(el: Any) -> str:
+    return " ".join(" ".join(el.itertext()).split())
 
 
-def _caption_paragraph(figure: object) -> str:
+def _caption_paragraph(figure: Any) -> str:
     """The caption of a <figure> (or a figcaption's parent) as one caption paragraph.
 
     "Steam rises... (Adrees Latif/Reuters)" already reads as a caption; a caption
@@ -61,7 +82,7 @@ def _caption_paragraph(figure: object) -> str:
     else is prefixed "Photo: " (the rules in paragraphs.py).
     """
     credits: list[str] = []
-    for el in list(figure.iter()):  # type: ignore[attr-defined]
+    for el in list(figure.iter()):
         if el is figure or not isinstance(el.tag, str):
             continue
         text = _element_text(el)
@@ -80,15 +101,15 @@ def _caption_paragraph(figure: object) -> str:
     return f"Photo: {caption}" + (f" ({credit})" if credit else "")
 
 
-def _defuse(tree: object) -> None:
+def _defuse(tree: Any) -> None:
     """Remove active and embedded content, and turn figures into caption paragraphs."""
     from lxml import html as lxml_html
 
-    for el in list(tree.iter(*_HTML_DROP)):  # type: ignore[attr-defined]
+    for el in list(tree.iter(*_HTML_DROP)):
         if el.tag == "script" and "ld+json" in (el.get("type") or "").lower():
             continue
         el.drop_tree()
-    for el in list(tree.iter()):  # type: ignore[attr-defined]
+    for el in list(tree.iter()):
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "main", "article"):
             continue
         if el.getparent() is None:
@@ -99,23 +120,23 @@ def _defuse(tree: object) -> None:
             el.text_content()
         ) <= _FURNITURE_MAX_CHARS:
             el.drop_tree()
-    containers: list[object] = []
-    for cap in tree.iter("figcaption"):  # type: ignore[attr-defined]
+    containers: list[Any] = []
+    for cap in tree.iter("figcaption"):
         figure = next(cap.iterancestors("figure"), None)
         container = figure if figure is not None else cap.getparent()
         if container is not None and container not in containers:
             containers.append(container)
     for container in reversed(containers):  # innermost last found first
-        if container.getparent() is None:  # type: ignore[attr-defined]
+        if container.getparent() is None:
             continue
         text = _caption_paragraph(container)
         if text:
             p = lxml_html.Element("p")
             p.text = text
-            p.tail = container.tail  # type: ignore[attr-defined]
-            container.getparent().replace(container, p)  # type: ignore[attr-defined]
+            p.tail = container.tail
+            container.getparent().replace(container, p)
         else:
-            container.drop_tree()  # type: ignore[attr-defined]
+            container.drop_tree()
     for fig in list(tree.iter("figure")):  # images without a caption
         fig.drop_tree()
 
@@ -142,7 +163,7 @@ def read(source: Source) -> Iterator[Article]:
     if tree is None:
         return
     _defuse(tree)
-    doc = trafilatura.bare_extraction(
+    doc: Any = trafilatura.bare_extraction(
         tree,
         with_metadata=True,
         include_comments=False,
@@ -162,7 +183,10 @@ def read(source: Source) -> Iterator[Article]:
         if el.tag == "list":
             parts = [_plain(_element_text(item)) for item in el.iter("item")]
         elif el.tag == "table":
-            parts = [" | ".join(_plain(_element_text(c)) for c in row.iter("cell")) for row in el.iter("row")]
+            parts = [
+                " | ".join(_plain(_element_text(c)) for c in row.iter("cell"))
+                for row in el.iter("row")
+            ]
         else:
             parts = [_plain(_element_text(el))]
         paragraphs.extend(p for p in parts if p.strip(" |"))
@@ -171,8 +195,10 @@ def read(source: Source) -> Iterator[Article]:
     site = _plain(doc.sitename)
     # Page furniture trafilatura keeps above the story: the headline again, the byline, the outlet.
     furniture = {v.casefold() for v in (title, author, site, f"by {author}") if v}
-    while paragraphs and len(paragraphs) > 1 and (
-        paragraphs[0].casefold() in furniture or _BYLINE_LINE.match(paragraphs[0])
+    while (
+        paragraphs
+        and len(paragraphs) > 1
+        and (paragraphs[0].casefold() in furniture or _BYLINE_LINE.match(paragraphs[0]))
     ):
         paragraphs.pop(0)
     if not title and paragraphs:

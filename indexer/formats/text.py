@@ -1,4 +1,4 @@
-"""Plain text and Markdown: optional ``---`` front matter, the first line the title, blank-line paragraphs."""
+"""Plain text and Markdown: ``---`` front matter (optional), a title line, blank-line paragraphs."""
 
 from __future__ import annotations
 
