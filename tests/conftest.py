@@ -20,7 +20,7 @@ import pytest
 from indexer import IndexConfig
 from indexer.engine import SearchEngine
 from indexer.formats import Scan, read_file, walk
-from indexer.models import Article
+from indexer.models import Article, Hit
 
 from .data import XSS_SCRIPT
 
@@ -96,6 +96,48 @@ def make_engine(tmp_path: Path) -> Iterator[object]:
     yield make
     for e in engines:
         e.close()
+
+
+def top(engine: SearchEngine, query: str, **kw: Any) -> Hit:
+    page = engine.search(query, **kw)
+    assert page.hits, f"no hits for {query!r}"
+    return page.hits[0]
+
+
+def texts(engine: SearchEngine, query: str) -> list[str]:
+    return [h.text for h in engine.search(query, per_page=100).hits]
+
+
+def dated_news_engine(make_engine: Any) -> SearchEngine:
+    """Five dated articles from three sources, two of them copies of one wire story."""
+
+    def story(title: str, date: str, source: str, section: str, body: str, places: str = "") -> str:
+        return f"---\ntitle: {title}\ndate: {date}\nsource: {source}\nsection: {section}\n---\n{body}\n"
+
+    wire = "Crude oil prices jumped on Monday after the pipeline shut, traders in London said."
+    e = make_engine(
+        {
+            "a.md": story("Oil jumps", "2022-01-03", "Reuters", "business", wire),
+            "b.md": story("Oil jumps again", "2022-01-03", "CBC", "business", wire),
+            "c.md": story(
+                "Oil slides",
+                "2022-02-14",
+                "CBC",
+                "business",
+                "Oil prices fell as the pipeline reopened and supply returned.",
+            ),
+            "d.md": story(
+                "Cup final",
+                "2021-06-20",
+                "BBC",
+                "sport",
+                "The final was played in heavy rain; oil on the pitch.",
+            ),
+            "e.md": story("Undated oil", "", "BBC", "tech", "Oil-based plastics in phones."),
+        }
+    )
+    e.reindex()
+    return e
 
 
 # -- a reindex in another process, stopped at a named failpoint (indexer/failpoints.py) ----------

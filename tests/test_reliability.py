@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import BylineError, IndexConfig, QueryError
+from indexer import IndexConfig, QueryError
 from indexer.engine import SearchEngine
 
 from .conftest import ROOT, reindex_child
@@ -302,13 +302,6 @@ def test_a_full_disk_is_a_clear_error_and_the_old_index_survives(tmp_path: Path)
     assert engine.search("cargo", per_page=100).hits == before
     assert engine.reindex().articles == 400  # and with room again, the next run works
     engine.close()
-
-
-def test_errors_form_one_hierarchy() -> None:
-    from indexer import ConfigError, IndexCorrupt, IndexLocked, IndexMissing
-
-    for error in (ConfigError, IndexCorrupt, IndexLocked, IndexMissing, QueryError):
-        assert issubclass(error, BylineError)
 
 
 def _children(pid: int) -> list[int]:
