@@ -24,6 +24,7 @@ from .errors import (
     QueryError,
 )
 from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Skip
+from .request import SearchRequest
 
 if TYPE_CHECKING:
     from .engine import SearchEngine
@@ -43,6 +44,7 @@ __all__ = [
     "QueryError",
     "SearchEngine",
     "SearchPage",
+    "SearchRequest",
     "Skip",
 ]
 
