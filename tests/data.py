@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from pathlib import Path
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror=alert(1)>'
@@ -103,3 +105,51 @@ NEWS = {
         section="'" + XSS_IMG + "'",
     ),
 }
+
+
+#: Words for generated stories (stop words among them, so positions skip some).
+WORDS = [
+    "oil",
+    "price",
+    "market",
+    "bank",
+    "rate",
+    "growth",
+    "energy",
+    "minister",
+    "election",
+    "court",
+    "film",
+    "music",
+    "strike",
+    "shares",
+    "profit",
+    "export",
+    "crude",
+    "supply",
+    "demand",
+    "talks",
+    "deal",
+    "the",
+    "of",
+    "said",
+]
+
+
+def random_story(rng: random.Random, n: int) -> str:
+    title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
+    paragraphs = [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))).capitalize() + "."
+        for _ in range(rng.randint(2, 6))
+    ]
+    return f"{title} {n}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def write_edition(folder: Path, edition: int, n: int = 150) -> None:
+    """``n`` small stories whose text starts with ``Edition<edition>``: one edition of an archive."""
+    for i in range(n):
+        path = folder / f"{i % 7}" / f"{i:04d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"Story {i}\n\nEdition{edition} paragraph one about cargo {i}.\n\nSecond part.\n"
+        )

@@ -14,39 +14,7 @@ from indexer.matching import evaluate
 from indexer.parsing import parse
 
 from .conftest import SEEDS, write
-
-WORDS = [
-    "oil",
-    "price",
-    "market",
-    "bank",
-    "rate",
-    "growth",
-    "energy",
-    "minister",
-    "election",
-    "court",
-    "film",
-    "music",
-    "strike",
-    "shares",
-    "profit",
-    "export",
-    "crude",
-    "supply",
-    "demand",
-    "talks",
-    "deal",
-]
-
-
-def _article(rng: random.Random, n: int) -> str:
-    title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
-    paragraphs = [
-        " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 40))).capitalize() + "."
-        for _ in range(rng.randint(2, 6))
-    ]
-    return f"{title} {n}\n\n" + "\n\n".join(paragraphs) + "\n"
+from .data import WORDS, random_story
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +27,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
     for path in SEEDS.iterdir():
         write(source, path.name, path.read_bytes())
     for n in range(300):
-        write(source, f"gen/{n:03}.txt", _article(rng, n))
+        write(source, f"gen/{n:03}.txt", random_story(rng, n))
     e = SearchEngine(IndexConfig(source_dir=source, index_dir=base / "index"))
     e.reindex()
     for n in range(0, 300, 7):
-        write(source, f"gen/{n:03}.txt", _article(rng, n + 1000))
+        write(source, f"gen/{n:03}.txt", random_story(rng, n + 1000))
     for n in range(3, 300, 50):
         (source / f"gen/{n:03}.txt").unlink()
     e.reindex()

@@ -36,3 +36,20 @@ def test_readme_commands_match_ci() -> None:
     test_command = next(b.strip() for b in blocks if "pytest" in b)
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert any("manage.py serve" in b for b in blocks)
+
+
+def test_the_docs_name_every_registered_filter_sort_and_format() -> None:
+    from indexer.filters import PUBLIC_FILTERS
+    from indexer.formats import FORMATS
+    from indexer.request import SORTS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    formats_doc = (ROOT / "docs" / "FORMATS.md").read_text(encoding="utf-8")
+    for f in PUBLIC_FILTERS:
+        assert f"`{f.name}:" in readme, f"README's query syntax lacks the {f.name} filter"
+    for s in SORTS:
+        assert s.name in readme, f"README lacks the {s.name} sort"
+    for fmt in FORMATS:
+        for suffix in fmt.suffixes:
+            assert f"`{suffix}`" in readme or f"{suffix}`" in readme, suffix
+            assert suffix in formats_doc, f"docs/FORMATS.md lacks {suffix}"

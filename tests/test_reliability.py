@@ -17,6 +17,7 @@ from indexer import IndexConfig, QueryError
 from indexer.engine import SearchEngine
 
 from .conftest import ROOT, reindex_child
+from .data import write_edition
 
 
 def test_a_folder_of_bad_files_indexes_what_it_can(
@@ -182,15 +183,6 @@ def test_expensive_query_shapes_are_bounded(engine: SearchEngine, query: str) ->
     assert page.page <= 1000
 
 
-def corpus(folder: Path, version: int, n: int = 150) -> None:
-    for i in range(n):
-        path = folder / f"{i % 7}" / f"{i:04d}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f"Story {i}\n\nEdition{version} paragraph one about cargo {i}.\n\nSecond part.\n"
-        )
-
-
 def editions(engine: SearchEngine) -> set[str]:
     return {h.text.split()[0] for h in engine.search("cargo", per_page=100).hits}
 
@@ -222,10 +214,10 @@ def test_a_reindex_killed_at_any_point_leaves_one_whole_index(
 ) -> None:
     """Killed (SIGKILL, by itself, at a named point): the index opens and holds one whole edition."""
     src, ix = tmp_path / "src", tmp_path / "ix"
-    corpus(src, 0, n=60)
+    write_edition(src, 0, n=60)
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix))
     engine.reindex()
-    corpus(src, 1, n=61)
+    write_edition(src, 1, n=61)
     child = reindex_child(engine.config, full, point)
     out, _ = child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL and "done" not in out  # it died there
@@ -246,14 +238,14 @@ def test_random_sigkills_never_damage_the_index(tmp_path: Path) -> None:
     index is checked, never the count.
     """
     src, ix = tmp_path / "src", tmp_path / "ix"
-    corpus(src, 0)
+    write_edition(src, 0)
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix))
     engine.reindex()
     rng = random.Random(20261125)
     version = 0
     for trial in range(12):
         version += 1
-        corpus(src, version, n=150 + trial)
+        write_edition(src, version, n=150 + trial)
         child = reindex_child(engine.config, bool(trial % 2), None)
         time.sleep(rng.uniform(0.0, 1.0))
         child.kill()
@@ -285,11 +277,11 @@ except BylineError as exc:
 
 def test_a_full_disk_is_a_clear_error_and_the_old_index_survives(tmp_path: Path) -> None:
     src, ix = tmp_path / "src", tmp_path / "ix"
-    corpus(src, 0, n=40)
+    write_edition(src, 0, n=40)
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix))
     engine.reindex()
     before = engine.search("cargo", per_page=100).hits
-    corpus(src, 1, n=400)
+    write_edition(src, 1, n=400)
     run = subprocess.run(
         [sys.executable, "-c", FULL_DISK.format(root=str(ROOT)), str(src), str(ix)],
         capture_output=True,
@@ -325,10 +317,10 @@ def test_killing_a_parallel_rebuild_kills_its_workers_and_keeps_the_index(tmp_pa
 
     src, ix = tmp_path / "src", tmp_path / "ix"
     n = PARALLEL_MIN_ARTICLES + 200
-    corpus(src, 0, n=n)
+    write_edition(src, 0, n=n)
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix, writer_procs=2))
     engine.reindex()
-    corpus(src, 1, n=n)
+    write_edition(src, 1, n=n)
     # Each writer stops after writing its segment: alive, holding files, until killed.
     child = reindex_child(engine.config, True, "segment-written:pause", writer_procs=2)
     assert child.stderr is not None

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from indexer import IndexConfig
 
 from .conftest import ROOT
+from .data import write_edition
 
 spec = importlib.util.spec_from_file_location("byline_bench_soak", ROOT / "bench" / "soak.py")
 assert spec and spec.loader
@@ -96,13 +97,6 @@ def test_oversized_query_strings_and_headers_are_refused(live_server: str) -> No
     assert raw_get(live_server, "/search?q=fuel") == 200  # and the server is still fine
 
 
-def write_edition(folder: Path, edition: int, n: int = 60) -> None:
-    for i in range(n):
-        path = folder / f"{i % 5}" / f"{i:03d}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"Story {i}\n\nEdition{edition} report on cargo ship {i} at the port.\n")
-
-
 @pytest.mark.slow
 def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(
     tmp_path: Path, serve_app: Any
@@ -111,7 +105,7 @@ def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(
     from webui import create_app
 
     source, index = tmp_path / "src", tmp_path / "ix"
-    write_edition(source, 0)
+    write_edition(source, 0, n=60)
     config = IndexConfig(source_dir=source, index_dir=index)
     app = create_app({"TESTING": True, "BYLINE": config})
     app.extensions["byline"].reindex()
@@ -136,7 +130,7 @@ def test_serving_while_reindexing_never_fails_or_shows_a_partial_index(
 
     def reindex_loop() -> None:
         for edition in range(1, LOAD_REINDEXES + 1):
-            write_edition(source, edition)
+            write_edition(source, edition, n=60)
             full = ["--full"] if edition % 2 else []
             subprocess.run(
                 [

@@ -15,21 +15,7 @@ from indexer.models import Article
 from indexer.schema import build_schema
 
 from .conftest import SEEDS, write
-
-WORDS = [
-    "oil",
-    "price",
-    "market",
-    "bank",
-    "rate",
-    "growth",
-    "energy",
-    "the",
-    "of",
-    "minister",
-    "film",
-    "said",
-]
+from .data import WORDS
 
 
 def _articles(tmp_path: Path) -> list[Article]:
