@@ -99,15 +99,19 @@ def paragraphs(src: Path) -> Iterator[dict[str, object]]:
 
     The baselines index exactly these (title, text) pairs.
     """
-    from indexer.build import paragraph_documents
+    from dataclasses import replace
+
     from indexer.formats import Scan, read_file
     from indexer.formats import walk as iter_files
+    from indexer.paragraphs import split_paragraphs
+    from indexer.schema import documents
 
     scan = Scan()
     root = src.resolve()
     for path in iter_files(root, scan):
         for article in read_file(path, root, scan):
-            for doc in paragraph_documents(article):
+            article = replace(article, paragraphs=split_paragraphs(article))
+            for doc in documents(article):
                 if doc.get("text"):
                     yield {
                         "article_id": doc["article_id"],

@@ -1,257 +1,52 @@
-"""Reindex: incremental by content hash in one commit, or a full rebuild published atomically."""
+"""Reindex: a full rebuild in bounded memory published atomically, or an incremental commit.
+
+**Full rebuild.** A new Whoosh index is written beside the live one. Writer
+processes read the source files and write segments of at most
+``segment_paragraphs`` paragraphs each (:mod:`indexer.writers`), so memory is
+set by configuration, not by the archive. Then, in this process: an article
+id given by two files keeps the first (the later copies are deleted);
+near-duplicate articles are clustered over all segments
+(:func:`~indexer.duplicates.clusters`) and each segment gets its cluster
+labels; one table of contents lists the segments; ``CURRENT`` switches to the
+new index with one atomic rename.
+
+**Incremental run.** Files whose size and times match the manifest of the
+live generation are not read. Articles of changed files are compared by
+content hash with the index's own (from the sidecars); the paragraphs of
+updated and removed articles are marked deleted, new and updated articles go
+into one new segment, and one new table of contents commits both. Files of
+generations no searcher needs any more are deleted afterwards.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
-from whoosh.writing import MERGE_SMALL, IndexWriter
 
-from . import duplicates, failpoints, segment_writer, storage
-from .analysis import encode_counts, words
+from . import duplicates, failpoints, storage, whoosh_internals, writers
+from .columns import DUP_SUFFIX, DocTable, doc_table
 from .config import IndexConfig
-from .duplicates import paragraph_key
 from .errors import BylineError, IndexCorrupt, IndexMissing
-from .formats import Scan, read_file
-from .formats import walk as iter_files
-from .models import Article, IndexStats, Paragraph, Skip
+from .formats import Scan, read_file, walk
+from .models import Article, IndexStats, Skip
 from .paragraphs import split_paragraphs
-from .schema import FIELD_NAMES, VOCABULARY, build_schema, schema_stemmer
+from .schema import FIELD_NAMES, build_schema, schema_stemmer
+from .segment_writer import BuiltSegment, SegmentBuilder, id_hash
+from .sidecar import SidecarError
 
 log = logging.getLogger("byline")
 
 Progress = Callable[[int, int], None]
-
-#: Below this many articles a single-process writer is faster than forking workers.
-PARALLEL_MIN_ARTICLES = 2000
-
-
-def paragraph_documents(article: Article, dup: str | None = None) -> Iterator[dict[str, Any]]:
-    """The Whoosh documents for one article: one per paragraph, headline first."""
-    paragraphs = article.paragraphs or split_paragraphs(article)
-    count = len(paragraphs)
-    meta: dict[str, Any] = {"dup": dup or article.id}
-    for name, value in (
-        ("date", article.date),
-        ("source", article.source),
-        ("section", article.section),
-        ("author", article.author),
-        ("place", ",".join(article.places)),
-        ("topic", ",".join(article.topics)),
-        ("tag", ",".join(article.tags)),
-    ):
-        if value:
-            meta[name] = value
-    for p in paragraphs:
-        doc: dict[str, Any] = {
-            "article_id": article.id,
-            "paragraph_no": p.no,
-            "paragraph_count": count,
-            "kind": p.kind,
-            "heading": p.heading,
-        }
-        if p.searchable:
-            doc.update(
-                title=article.title, text=p.text, phash=paragraph_key(p.text).encode("ascii")
-            )
-            doc.update(meta)
-        else:  # kept for the article view, invisible to search
-            doc.update(title="", _stored_title=article.title, text="", _stored_text=p.text)
-        if p.no == 1:
-            doc["hash"] = article.content_hash.encode("ascii")
-            doc["article"] = article.meta()
-        yield doc
-
-
-#: What a file looked like when it was last read, and the articles it gave.
-FileEntry = list[Any]  # [size, mtime_ns, ctime_ns, [[article_id, content_hash], ...]]
-Unchanged = Callable[[str, os.stat_result], "list[str] | None"]
-
-
-def _source_articles(
-    config: IndexConfig,
-    scan: Scan,
-    progress: Progress | None,
-    unchanged: Unchanged | None = None,
-    files_out: dict[str, FileEntry] | None = None,
-    reused: set[str] | None = None,
-) -> Iterator[Article]:
-    """Articles from the source folder, duplicates of an earlier id skipped with a reason.
-
-    Paragraphs are not split yet (:func:`_with_paragraphs`): an incremental
-    run splits only the articles whose content hash changed.
-    ``unchanged(relpath, stat)`` may vouch that a file is as it was at the
-    last reindex (returning its article ids): such a file is not read, and
-    its ids go to ``reused``. ``files_out`` receives the manifest of this run.
-    """
-    if not config.source_dir.is_dir():
-        raise BylineError(
-            f"source folder {config.source_dir} does not exist; "
-            "pass --source DIR or set BYLINE_SOURCE_DIR"
-        )
-    root = config.source_dir.resolve()
-    files = list(iter_files(root, scan))
-    seen: dict[str, str] = {}
-    for n, path in enumerate(files, start=1):
-        rel = path.relative_to(root).as_posix()
-        try:
-            st = path.stat()
-        except OSError:
-            st = None
-        ids = unchanged(rel, st) if unchanged is not None and st is not None else None
-        if ids is not None and not any(i in seen for i in ids):
-            for aid in ids:
-                seen[aid] = rel
-            if reused is not None:
-                reused.update(ids)
-            if files_out is not None and st is not None:
-                files_out[rel] = list(_file_entry(st, [(i, "") for i in ids]))
-        else:
-            kept: list[tuple[str, str]] = []
-            for article in read_file(path, root, scan, config.max_file_mb * 2**20):
-                if article.id in seen:
-                    scan.skipped.append(
-                        Skip(
-                            article.path,
-                            f"duplicate article id {article.id!r} (also {seen[article.id]})",
-                        )
-                    )
-                    continue
-                seen[article.id] = article.path
-                kept.append((article.id, article.content_hash))
-                yield article
-            if files_out is not None and st is not None and kept:
-                files_out[rel] = _file_entry(st, kept)
-        failpoints.reached("reading")
-        if progress is not None:
-            progress(n, len(files))
-
-
-def _with_paragraphs(article: Article) -> Article:
-    return article if article.paragraphs else replace(article, paragraphs=split_paragraphs(article))
-
-
-def _file_entry(st: os.stat_result, articles: list[tuple[str, str]]) -> FileEntry:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, [list(a) for a in articles]]
-
-
-def _unchanged_files(previous: dict[str, FileEntry], known: dict[str, str]) -> Unchanged:
-    """Vouch for files whose size and times match the manifest and whose articles the index holds.
-
-    The index's own content hashes are checked too, so a manifest from a run
-    that crashed before its commit can never hide a change.
-    """
-
-    def unchanged(rel: str, st: os.stat_result) -> list[str] | None:
-        entry = previous.get(rel)
-        if not entry or entry[:3] != [st.st_size, st.st_mtime_ns, st.st_ctime_ns]:
-            return None
-        pairs = entry[3]
-        if not pairs or any(not h or known.get(aid) != h for aid, h in pairs):
-            return None
-        return [aid for aid, _ in pairs]
-
-    return unchanged
-
-
-def _existing_hashes(ix: FileIndex) -> dict[str, str]:
-    """article id -> content hash for every live article, from the ``hash`` column."""
-    import numpy as np
-
-    from .columns import doc_table
-
-    with ix.searcher() as s:
-        table = doc_table(s)
-        hashes, hash_values = table.codes("hash")
-        ids, id_values = table.codes("article_id")
-        docs = np.flatnonzero((hashes != 0) & table.live)
-        return {
-            id_values[i]: hash_values[h]
-            for i, h in zip(ids[docs].tolist(), hashes[docs].tolist(), strict=True)
-        }
-
-
-def _existing_clusters(
-    searcher: Any, skip: set[str]
-) -> Callable[[str], Iterator[tuple[str, str, frozenset[str]]]]:
-    """Look up indexed articles holding a paragraph fingerprint (for incremental dedup)."""
-    import numpy as np
-
-    from .columns import doc_table
-
-    table = doc_table(searcher)
-    codes, values = table.codes("phash")
-    code_of = {v: c for c, v in enumerate(values) if c}
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(values) + 1))
-    article_codes, article_values = table.codes("article_id")
-    dup_codes, dup_values = table.codes("dup")
-    cache: dict[str, tuple[str, frozenset[str]]] = {}
-
-    def lookup(fingerprint: str) -> Iterator[tuple[str, str, frozenset[str]]]:
-        code = code_of.get(fingerprint)
-        if code is None:
-            return
-        for docnum in order[starts[code] : starts[code + 1]].tolist():
-            if not table.live[docnum]:
-                continue
-            aid = article_values[article_codes[docnum]]
-            if aid in skip:
-                continue
-            if aid not in cache:
-                paragraphs = [
-                    Paragraph(aid, f["paragraph_no"], f["kind"], f.get("text", ""))
-                    for f in searcher.documents(article_id=aid)
-                ]
-                cache[aid] = (
-                    dup_values[dup_codes[docnum]] or aid,
-                    duplicates.article_fingerprints(paragraphs),
-                )
-            label, fps = cache[aid]
-            yield aid, label, fps
-
-    return lookup
-
-
-def _documents(
-    articles: Iterable[Article], labels: dict[str, str], added_words: set[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """The articles' paragraph documents, then one vocabulary document.
-
-    The vocabulary counts, for each word, the paragraphs holding it: what
-    did-you-mean and prefix expansion rank by (see :class:`~indexer.analysis.CountsTokenizer`).
-    """
-    vocabulary: Counter[str] = Counter()
-    for article in articles:
-        for doc in paragraph_documents(article, labels.get(article.id)):
-            yield doc
-            if doc.get("text"):
-                vocabulary.update(set(words(doc["text"])))
-    if vocabulary:
-        yield {"kind": VOCABULARY, "spell": encode_counts(vocabulary)}
-    if added_words is not None:
-        added_words.update(vocabulary)
-
-
-def _split(articles: list[Article], parts: int) -> list[list[Article]]:
-    """Contiguous runs of articles with about the same number of paragraphs each."""
-    total = sum(len(a.paragraphs) for a in articles) or 1
-    out: list[list[Article]] = [[] for _ in range(parts)]
-    done = 0
-    for article in articles:
-        out[min(parts - 1, done * parts // total)].append(article)
-        done += len(article.paragraphs)
-    return [part for part in out if part]
 
 
 def reindex(
@@ -268,7 +63,7 @@ def reindex(
             if schema_stemmer(ix.schema) != config.stemmer:
                 log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
                 full = True
-            elif set(ix.schema.names()) != FIELD_NAMES:
+            elif set(ix.schema.names()) != FIELD_NAMES or not _has_sidecars(ix):
                 log.warning("the index was built by another version of Byline: rebuilding it")
                 full = True
         except IndexMissing:
@@ -277,6 +72,11 @@ def reindex(
             log.warning("%s; rebuilding", exc)
             full = True
         scan = Scan()
+        if not config.source_dir.is_dir():
+            raise BylineError(
+                f"source folder {config.source_dir} does not exist; "
+                "pass --source DIR or set BYLINE_SOURCE_DIR"
+            )
         if full:
             counts = _full(config, scan, progress)
         else:
@@ -287,8 +87,6 @@ def reindex(
         with final.searcher() as s:
             articles, paragraphs = storage.count(s)
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
-        if full:
-            storage.save_stems(index_dir, config.stemmer, ix=final)
         stats = IndexStats(
             articles=articles,
             paragraphs=paragraphs,
@@ -305,19 +103,22 @@ def reindex(
         return stats
 
 
-def _write(writer: IndexWriter, index_dir: Path, work: Callable[[], None], **commit: Any) -> None:
-    """Run ``work`` and commit; on any failure cancel, so the live index stays as it was."""
-    try:
-        work()
-        writer.commit(**commit)
-    except BaseException as exc:
-        try:
-            writer.cancel()
-        except Exception:  # a writer that failed mid-way may not cancel cleanly
-            pass
-        if isinstance(exc, OSError):
-            raise _write_failed(index_dir, exc) from None
-        raise
+def _has_sidecars(ix: FileIndex) -> bool:
+    """Whether every segment's sidecar opens (an index of an older Byline has none)."""
+    from .columns import segment_files
+    from .sidecar import Sidecar
+
+    with ix.searcher() as s:
+        for reader, _ in s.reader().leaf_readers():
+            try:
+                Sidecar(segment_files(reader)[0]).close()
+            except SidecarError:
+                return False
+    return True
+
+
+def _procs(config: IndexConfig) -> int:
+    return config.writer_procs or min(os.cpu_count() or 1, 4)
 
 
 def _write_failed(index_dir: Path, exc: OSError) -> BylineError:
@@ -327,6 +128,9 @@ def _write_failed(index_dir: Path, exc: OSError) -> BylineError:
     )
 
 
+# --- full rebuild ------------------------------------------------------------------------------
+
+
 def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[str, int]:
     index_dir = config.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -334,94 +138,347 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
     storage.remove_stale(index_dir, keep=keep)  # leftovers of a killed rebuild
     name = storage.next_name(index_dir)
     ix = FileIndex.create(FileStorage(str(index_dir)), build_schema(config.stemmer), name)
-    files: dict[str, FileEntry] = {}
-    articles = [
-        _with_paragraphs(a) for a in _source_articles(config, scan, progress, files_out=files)
-    ]
-    storage.load_stems(
-        index_dir, config.stemmer
-    )  # the last index's stems, inherited by the workers
-    procs = config.writer_procs or min(os.cpu_count() or 1, 4)
-    if len(articles) < PARALLEL_MIN_ARTICLES:
-        procs = 1
+    root = config.source_dir.resolve()
+    storage.load_stems(index_dir, config.stemmer)  # the last index's stems, inherited by writers
     try:
-        labels = duplicates.labels_for(articles)
-        parts = [partial(_documents, part, labels) for part in _split(articles, procs)]
+        paths = list(walk(root, scan))
+        job = writers.Job(root, ix, config.max_file_mb * 2**20, config.segment_paragraphs)
         try:
-            segment_writer.write_index(ix, parts)
+            built, reports = writers.write(job, paths, _procs(config), progress)
         except OSError as exc:
             raise _write_failed(index_dir, exc) from None
+        files = _collect(reports, scan)
+        built.sort(key=lambda b: b.segment.segment_id())  # a stable order for the TOC
+        articles = _drop_duplicate_ids(ix, built, reports, scan)
+        _label_clusters(ix, built)
+        failpoints.reached("segments-written")
+        storage.write_toc(ix, [b.segment for b in built if b.docs], 1)
     except BaseException:
         storage.remove_stale(index_dir, keep=keep)  # drop the half-written new index
         raise
     storage.publish(index_dir, name)
     failpoints.reached("published")
-    storage.write_manifest(index_dir, name, files)
-    return {"added": len(articles), "updated": 0, "removed": 0, "unchanged": 0}
+    storage.write_manifest(index_dir, name, 1, files)
+    storage.save_stems(index_dir, config.stemmer, ix=storage.open_index(index_dir))
+    return {"added": articles, "updated": 0, "removed": 0, "unchanged": 0}
+
+
+def _collect(reports: list[writers.TaskDone], scan: Scan) -> dict[str, list[int]]:
+    """The writers' findings into ``scan`` (in walk order), and the manifest of files read."""
+    files: dict[str, list[int]] = {}
+    for report in sorted(reports, key=lambda r: r.number):
+        scan.skipped.extend(report.skipped)
+        scan.warnings.extend(report.warnings)
+        scan.ignored += report.ignored
+        for done in report.files:
+            if done.stat is not None:
+                files[done.rel] = list(done.stat)
+    return files
+
+
+def _drop_duplicate_ids(
+    ix: FileIndex, built: list[BuiltSegment], reports: list[writers.TaskDone], scan: Scan
+) -> int:
+    """Keep the first file's article when two files give one id; returns the articles kept."""
+    hashes = np.concatenate([b.id_hashes for b in built]) if built else np.zeros(0, np.uint64)
+    distinct, counts = np.unique(hashes, return_counts=True)
+    repeated = set(distinct[counts > 1].tolist())
+    if not repeated:
+        return len(hashes)
+    from .sidecar import Sidecar, path_for
+
+    order = {d.rel: (r.number, n) for r in reports for n, d in enumerate(r.files)}
+    seen: dict[str, list[tuple[tuple[int, int, int], int, int, str]]] = {}
+    for si, b in enumerate(built):
+        numbers = np.flatnonzero(np.isin(b.id_hashes, list(repeated))).tolist()
+        if not numbers:
+            continue
+        side = Sidecar(path_for(ix.storage.folder, b.segment.segment_id()))
+        ids = side.strings("article.id")
+        path_codes = side.array("article.path")
+        paths = side.strings("values.path")
+        for n in numbers:
+            path = paths[int(path_codes[n])]
+            seen.setdefault(ids[n], []).append(((*order.get(path, (1 << 30, 0)), n), si, n, path))
+        side.close()
+    dropped = 0
+    for aid, places in seen.items():
+        places.sort()
+        first_path = places[0][3]
+        for _, si, n, path in places[1:]:
+            scan.skipped.append(Skip(path, f"duplicate article id {aid!r} (also {first_path})"))
+            _delete_article(ix, built[si].segment, n)
+            dropped += 1
+    return len(hashes) - dropped
+
+
+def _delete_article(ix: FileIndex, segment: Any, number: int) -> None:
+    from .sidecar import Sidecar, path_for
+
+    side = Sidecar(path_for(ix.storage.folder, segment.segment_id()))
+    docs = np.flatnonzero(side.array("doc.article") == number).tolist()
+    side.close()
+    for d in docs:
+        segment.delete_document(d)
+
+
+def _label_clusters(ix: FileIndex, built: list[BuiltSegment]) -> None:
+    """Cluster near-duplicate articles over every segment; write each segment's labels."""
+    from .sidecar import Sidecar, path_for
+
+    firsts = np.concatenate(([0], np.cumsum([b.articles for b in built], dtype=np.int64)))
+    parts = [(b.fp_articles.astype(np.int64) + firsts[i], b.fp_values) for i, b in enumerate(built)]
+    if not parts:
+        return
+    arts = np.concatenate([p[0] for p in parts])
+    fps = np.concatenate([p[1] for p in parts])
+    sides: dict[int, list[str]] = {}
+
+    def ids_of(numbers: list[int]) -> list[str]:
+        out = []
+        for n in numbers:
+            si = int(np.searchsorted(firsts, n, side="right")) - 1
+            if si not in sides:
+                side = Sidecar(path_for(ix.storage.folder, built[si].segment.segment_id()))
+                sides[si] = side.strings("article.id")
+                side.close()
+            out.append(sides[si][n - int(firsts[si])])
+        return out
+
+    found = duplicates.clusters(arts, fps, ids_of)
+    if not found:
+        return
+    labels = dict(zip(found, ids_of(list(found.values())), strict=True))
+    per_segment: dict[int, dict[str, str]] = {}
+    member_ids = dict(zip(found, ids_of(list(found)), strict=True))
+    for number, label in labels.items():
+        si = int(np.searchsorted(firsts, number, side="right")) - 1
+        per_segment.setdefault(si, {})[member_ids[number]] = label
+    for si, mapping in per_segment.items():
+        write_labels(ix, built[si].segment, mapping)
+
+
+def write_labels(ix: FileIndex, segment: Any, mapping: dict[str, str]) -> None:
+    """A segment's near-duplicate labels (article id -> cluster label), beside its sidecar."""
+    import json
+
+    from .sidecar import path_for
+
+    path = path_for(ix.storage.folder, segment.segment_id()).with_suffix(DUP_SUFFIX)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(mapping, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- incremental ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Known:
+    """The live index's articles: by id hash, with their content hash, path and segment."""
+
+    table: DocTable
+    idhash: np.ndarray  # sorted
+    code: np.ndarray  # global article code, in idhash order
+    live_articles: np.ndarray  # bool per global article code
+
+    def find(self, article_id: str) -> int:
+        """The live global article code of an id, or 0."""
+        h = np.uint64(id_hash(article_id))
+        at = int(np.searchsorted(self.idhash, h))
+        while at < len(self.idhash) and self.idhash[at] == h:
+            code = int(self.code[at])
+            if self.live_articles[code] and self.table.article_id(code) == article_id:
+                return code
+            at += 1
+        return 0
+
+    def content_hash(self, code: int) -> str:
+        si = int(np.searchsorted(self.table.article_offsets, code, side="right")) - 1
+        local = code - int(self.table.article_offsets[si])
+        digest = self.table.segments[si].array("article.hash")[local]
+        return bytes(digest).hex() if digest.any() else ""
+
+
+def _known(searcher: Any) -> _Known:
+    table = doc_table(searcher)
+    hashes = [s.array("article.idhash") for s in table.segments]
+    idhash = np.concatenate([np.zeros(1, np.uint64), *hashes])
+    live = np.zeros(table.articles + 1, dtype=bool)
+    live[table.article[table.live & (table.article > 0)]] = True
+    order = np.argsort(idhash, kind="stable")
+    return _Known(table, idhash[order], order, live)
 
 
 def _incremental(
     ix: FileIndex, config: IndexConfig, scan: Scan, progress: Progress | None
 ) -> dict[str, int]:
-    known = _existing_hashes(ix)
-    scan.known = known
-    name = storage.current_name(config.index_dir)
-    storage.load_stems(config.index_dir, config.stemmer)  # words the index knows need no NLTK
-    previous = storage.read_manifest(config.index_dir, name)
-    files: dict[str, FileEntry] = {}
-    reused: set[str] = set()
-    added: list[Article] = []
-    updated: list[Article] = []
-    seen: set[str] = set()
-    articles = _source_articles(
-        config, scan, progress, _unchanged_files(previous, known), files, reused
-    )
-    for article in articles:
-        seen.add(article.id)
-        old = known.get(article.id)
-        if old is None:
-            added.append(_with_paragraphs(article))
-        elif old != article.content_hash:
-            updated.append(_with_paragraphs(article))
-    seen |= reused
-    for entry in files.values():  # vouched-for files keep their recorded hashes
-        entry[3] = [[aid, h or known.get(aid, "")] for aid, h in entry[3]]
-    removed = [aid for aid in known if aid not in seen]
-    counts = {
-        "added": len(added),
-        "updated": len(updated),
-        "removed": len(removed),
-        "unchanged": len(seen) - len(added) - len(updated),
-    }
-    if not (added or updated or removed):
-        storage.write_manifest(config.index_dir, name, files)
-        return counts
-    changed = updated + added
-    with ix.searcher() as s:
-        labels = duplicates.cluster_labels(
-            {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed},
-            _existing_clusters(s, skip={a.id for a in updated} | set(removed)),
-        )
-    # Whoosh's writer records the deletions and merges small segments; the
-    # new paragraphs go in as one bulk-written segment added to the same commit.
-    # compound=False: see segment_writer's docstring (separate files are read in place).
-    writer = ix.writer(limitmb=config.writer_limitmb, compound=False)
-    added_words: set[str] = set()
+    index_dir = config.index_dir
+    name = storage.current_name(index_dir)
+    assert name is not None
+    generation = ix.latest_generation()
+    storage.load_stems(index_dir, config.stemmer)  # words the index knows need no NLTK
+    previous = storage.read_manifest(index_dir, name, generation)
+    root = config.source_dir.resolve()
+    paths = list(walk(root, scan))
+    files: dict[str, list[int]] = {}
+    with ix.searcher() as searcher:
+        try:
+            known = _known(searcher)
+        except SidecarError as exc:
+            raise IndexCorrupt(
+                f"the index in {index_dir} cannot be read ({exc}); "
+                "run `python manage.py reindex --full`"
+            ) from None
+        table = known.table
+        path_codes, path_values = table.article_codes("path")
+        by_path: dict[str, list[int]] = {}
+        for code in np.flatnonzero(known.live_articles).tolist():
+            by_path.setdefault(path_values[path_codes[code]], []).append(code)
+        seen: set[int] = set()
+        added: list[Article] = []
+        updated: list[tuple[Article, int]] = []
+        unchanged = 0
+        for n, path in enumerate(paths, start=1):
+            rel = path.relative_to(root).as_posix()
+            try:
+                st = path.stat()
+                stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            except OSError:
+                stat = None
+            old = by_path.get(rel, [])
+            if stat is not None and previous.get(rel) == stat and old:
+                files[rel] = stat
+                seen.update(old)
+                unchanged += len(old)
+            else:
+                scan.known = {table.article_id(c): known.content_hash(c) for c in old}
+                articles = read_file(path, root, scan, config.max_file_mb * 2**20)
+                for article in articles:
+                    code = known.find(article.id)
+                    if code in seen and code:
+                        scan.skipped.append(
+                            Skip(article.path, f"duplicate article id {article.id!r}")
+                        )
+                        continue
+                    if not code:
+                        if any(a.id == article.id for a in added):
+                            scan.skipped.append(
+                                Skip(article.path, f"duplicate article id {article.id!r}")
+                            )
+                            continue
+                        added.append(replace(article, paragraphs=split_paragraphs(article)))
+                        continue
+                    seen.add(code)
+                    if known.content_hash(code) == article.content_hash:
+                        unchanged += 1
+                    else:
+                        updated.append(
+                            (replace(article, paragraphs=split_paragraphs(article)), code)
+                        )
+                if articles and stat is not None:
+                    files[rel] = stat
+            failpoints.reached("reading")
+            if progress is not None:
+                progress(n, len(paths))
+        removed = [c for c in np.flatnonzero(known.live_articles).tolist() if c not in seen]
+        counts = {
+            "added": len(added),
+            "updated": len(updated),
+            "removed": len(removed),
+            "unchanged": unchanged,
+        }
+        if not (added or updated or removed):
+            storage.write_manifest(index_dir, name, generation, files)
+            return counts
+        changed = [a for a, _ in updated] + added
+        labels = _incremental_labels(table, changed, {c for _, c in updated} | set(removed))
+        gone = [c for _, c in updated] + removed
+    segments = whoosh_internals.segments(ix)
+    _mark_deleted(table, segments, gone)
     new: list[Any] = []
-
-    def work() -> None:
-        for aid in removed:
-            writer.delete_by_term("article_id", aid)
-        for article in updated:
-            writer.delete_by_term("article_id", article.id)
-        new.append(segment_writer.write_segment(ix, _documents(changed, labels, added_words)))
+    added_words: set[str] = set()
+    if changed:
+        builder = SegmentBuilder(ix)
+        try:
+            for article in changed:
+                builder.add(article)
+                added_words.update(_words(article))
+            built = builder.finish()
+        except OSError as exc:
+            builder.abort()
+            raise _write_failed(index_dir, exc) from None
         failpoints.reached("segment-written")
-        failpoints.reached("commit")
-
-    def merge(w: IndexWriter, segments: list[Any]) -> list[Any]:
-        return [*MERGE_SMALL(w, segments), *new]
-
-    _write(writer, config.index_dir, work, mergetype=merge)
-    storage.write_manifest(config.index_dir, name, files)
-    storage.save_stems(config.index_dir, config.stemmer, words=added_words)
+        mapping = {a.id: labels[a.id] for a in changed if labels.get(a.id, a.id) != a.id}
+        mapping.update(
+            {label: label for label in set(mapping.values()) if label in {a.id for a in changed}}
+        )
+        if mapping:
+            write_labels(ix, built.segment, mapping)
+        new.append(built.segment)
+    failpoints.reached("commit")
+    try:
+        storage.write_toc(ix, [s for s in segments if s.doc_count_all()] + new, generation + 1)
+    except OSError as exc:
+        raise _write_failed(index_dir, exc) from None
+    storage.write_manifest(index_dir, name, generation + 1, files)
+    storage.save_stems(index_dir, config.stemmer, words=added_words)
+    storage.clean(index_dir, name)
     return counts
+
+
+def _words(article: Article) -> set[str]:
+    from .analysis import words
+
+    out: set[str] = set()
+    for p in article.paragraphs:
+        if p.searchable:
+            out.update(words(p.text))
+    return out
+
+
+def _mark_deleted(table: DocTable, segments: list[Any], codes: list[int]) -> None:
+    """Mark every paragraph of the articles ``codes`` deleted in the segment objects."""
+    by_id = {s.segment_id(): s for s in segments}
+    for code in codes:
+        for docnum in table.docs_of_article(code).tolist():
+            si, local = table.segment_of(docnum)
+            segment = by_id.get(table.readers[si].segment().segment_id())
+            if segment is not None:
+                segment.delete_document(local)
+
+
+def _incremental_labels(table: DocTable, changed: list[Article], skip: set[int]) -> dict[str, str]:
+    """Cluster labels for changed articles, joining the clusters the index already has."""
+    if not changed:
+        return {}
+    flags = table.flags
+    eligible = np.flatnonzero((flags & 1).astype(bool) & table.live)
+    phash = table.phash[eligible]
+    arts = table.article[eligible]
+    order = np.argsort(phash, kind="stable")
+    phash, arts = phash[order], arts[order]
+    cache: dict[int, tuple[str, frozenset[str]]] = {}
+
+    def fingerprints_of(code: int) -> frozenset[str]:
+        docs = table.docs_of_article(code)
+        docs = docs[(flags[docs] & 1).astype(bool)]
+        return frozenset(f"{int(v):016x}" for v in table.phash[docs].tolist())
+
+    def lookup(fp: str) -> Any:
+        value = np.uint64(int(fp, 16))
+        lo, hi = (
+            np.searchsorted(phash, [value, value], side="left")[0],
+            np.searchsorted(phash, value, side="right"),
+        )
+        for code in sorted(set(arts[lo:hi].tolist())):
+            if code in skip:
+                continue
+            if code not in cache:
+                label = table.dup_label(int(table.dup[table.docs_of_article(code)[0]]))
+                cache[code] = (label or table.article_id(code), fingerprints_of(code))
+            label, fps = cache[code]
+            yield table.article_id(code), label, fps
+
+    batch = {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed}
+    return duplicates.cluster_labels(batch, lookup)

@@ -1,32 +1,39 @@
-"""Per-document values of the whole index as numpy arrays, decoded once per segment.
+"""Per-document values of the whole index as numpy arrays, read from the segments' sidecars.
 
-Ranking, collapsing, counting and facets need a value (article, kind,
-duplicate key, date, field length...) for every matching paragraph of every
-query. Reading them one Whoosh column lookup at a time costs microseconds per
-match; here each segment's column is decoded once into an array of integer
-codes and shared by every searcher and thread (segments never change once
-written), so a query reads them with one numpy index operation.
+Ranking, collapsing, counting, filters and facets need a value (article,
+kind, date, duplicate key, field length...) for matching paragraphs of every
+query. Each segment's sidecar holds them as arrays (:mod:`indexer.sidecar`),
+read once per segment with one read each and shared by every searcher and
+thread; a generation (the live set of segments, with its deletions) joins
+them into global arrays the first time a query needs each one.
 
-Whoosh's ``MultiReader.column_reader`` also leaves out segments that lack a
-column, which shifts global docnums; every segment is read on its own here.
+Articles get global codes, 1-based (0: no article, the vocabulary documents):
+a paragraph's article is ``table.article[docnum]``. Metadata kept once per
+article (source, section, place...) is looked up through it.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
-from . import whoosh_internals
+from .postings import FieldPostings
+from .schema import POSTED_FIELDS
+from .sidecar import Sidecar, SidecarError, path_for
 
-#: Decoded segments kept (a live index has a handful; old generations age out).
-_CACHE_SEGMENTS = 64
-_cache: OrderedDict[tuple[Any, ...], dict[tuple[str, str], Any]] = OrderedDict()
-_cache_lock = threading.Lock()
+#: Byte-coded field length -> the length BM25 uses (Whoosh's own decoding).
+LENGTHS = np.asarray([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
+#: Columns kept once per article, with a table of distinct values.
+ARTICLE_COLUMNS = ("source", "section", "author", "place", "topic", "tag", "path")
+DUP_SUFFIX = ".dup"
 
 
 def segment_key(reader: Any) -> tuple[Any, ...]:
@@ -39,123 +46,140 @@ def segment_key(reader: Any) -> tuple[Any, ...]:
     )
 
 
-def _segment_cache(reader: Any) -> dict[tuple[str, str], Any]:
-    """The decoded-column store of one segment (shared by all readers of it)."""
-    key = segment_key(reader)
-    with _cache_lock:
-        found = _cache.get(key)
+def segment_files(reader: Any) -> tuple[Path, Path]:
+    """The sidecar and duplicate-label files of a segment reader's segment."""
+    segment = reader.segment()
+    side = path_for(reader.storage().folder, segment.segment_id())
+    return side, side.with_suffix(DUP_SUFFIX)
+
+
+class SegmentColumns:
+    """One segment's sidecar, open, with the arrays read from it so far."""
+
+    def __init__(self, reader: Any) -> None:
+        side_path, self.dup_path = segment_files(reader)
+        self.side = Sidecar(side_path)
+        self.key = segment_key(reader)
+        self.docs = int(self.side.meta["docs"])
+        self.articles = int(self.side.meta["articles"])
+        self._arrays: dict[str, np.ndarray] = {}
+        self._fields: dict[str, FieldPostings] = {}
+        self._lock = threading.Lock()
+
+    def array(self, name: str) -> np.ndarray:
+        found = self._arrays.get(name)
         if found is None:
-            found = _cache[key] = {}
-            while len(_cache) > _CACHE_SEGMENTS:
-                _cache.popitem(last=False)
-        else:
-            _cache.move_to_end(key)
+            with self._lock:
+                found = self._arrays.get(name)
+                if found is None:
+                    found = self._arrays[name] = self.side.array(name)
         return found
 
+    def field(self, name: str) -> FieldPostings:
+        found = self._fields.get(name)
+        if found is None:
+            with self._lock:
+                found = self._fields.get(name)
+                if found is None:
+                    found = self._fields[name] = FieldPostings(self.side, name, self.key)
+        return found
 
-def _raw_values(reader: Any, name: str) -> list[bytes]:
-    """Every document's raw column bytes in one segment (b"" where absent)."""
-    count = reader.doc_count_all()
-    if not reader.has_column(name):
-        return [b""] * count
-    column = reader.column_reader(name, translate=False)
-    values = whoosh_internals.column_values(column, count)
-    return values if values is not None else [column[n] for n in range(count)]
+    def strings(self, name: str) -> list[str]:
+        return self.side.strings(name)
+
+    def dup_labels(self) -> dict[str, str]:
+        """article id -> cluster label, for this segment's articles that have copies."""
+        try:
+            data = json.loads(self.dup_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise SidecarError(f"{self.dup_path.name} cannot be read ({exc})") from None
+        return data if isinstance(data, dict) else {}
 
 
-def _segment_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
-    """(code per document, distinct values) for one segment's column."""
-    store = _segment_cache(reader)
-    found = store.get(("codes", name))
-    if found is None:
-        index: dict[bytes, int] = {b"": 0}
-        codes = [index.setdefault(v, len(index)) for v in _raw_values(reader, name)]
-        found = store[("codes", name)] = (
-            np.asarray(codes, dtype=np.int32),
-            [v.decode("utf-8", "replace") for v in index],
-        )
+_SEGMENTS: OrderedDict[tuple[Any, ...], SegmentColumns] = OrderedDict()
+_SEGMENTS_KEPT = 256
+_lock = threading.Lock()
+
+
+def segment_columns(reader: Any) -> SegmentColumns:
+    """The shared columns of a segment reader's segment (opened once per process)."""
+    key = segment_key(reader)
+    with _lock:
+        found = _SEGMENTS.get(key)
+        if found is not None:
+            _SEGMENTS.move_to_end(key)
+            return found
+    opened = SegmentColumns(reader)
+    with _lock:
+        found = _SEGMENTS.setdefault(key, opened)
+        if found is not opened:
+            opened.side.close()
+        while len(_SEGMENTS) > _SEGMENTS_KEPT:
+            _, old = _SEGMENTS.popitem(last=False)
+            old.side.close()
     return found
 
 
-def segment_lengths(reader: Any, field: str) -> np.ndarray | None:
-    """Each document's length of ``field`` exactly as Whoosh's BM25 sees it (byte-coded).
-
-    0 where a document has no such field (it matches no term of it); None
-    when the segment keeps no lengths for the field (no document has it).
-    """
-    store = _segment_cache(reader)
-    key = ("lengths", field)
-    if key in store:
-        return store[key]  # type: ignore[no-any-return]
-    raw = whoosh_internals.length_bytes(reader, field)
-    values = None
-    if raw is not None:
-        from whoosh.util.numeric import byte_to_length
-
-        count = reader.doc_count_all()
-        decode = np.asarray([0.0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
-        codes = np.zeros(count, dtype=np.uint8)
-        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
-        values = decode[codes]
-    store[key] = values
-    return values
-
-
 class _Arrays:
-    """The arrays of one set of segments (with its deletions), shared by every searcher of it."""
+    """The global arrays of one generation (its segments and deletions), built lazily."""
 
-    def __init__(self, leaves: list[tuple[Any, int]], size: int) -> None:
+    def __init__(
+        self, segments: list[SegmentColumns], leaves: list[tuple[Any, int]], size: int
+    ) -> None:
         live = np.ones(size, dtype=bool)
         for reader, offset in leaves:
             deleted = list(reader.deleted_docs_set) if reader.has_deletions() else []
             if deleted:
                 live[np.asarray(deleted, dtype=np.int64) + offset] = False
         self.live = live
-        self.codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self.lengths: dict[str, np.ndarray] = {}
-        self.lock = threading.Lock()
+        self.segments = segments
+        self.store: dict[str, Any] = {}
+        self.lock = threading.RLock()  # an array may be built from others
 
-    def get(self, store: dict[str, Any], name: str, build: Callable[[], Any]) -> Any:
+    def get(self, name: str, build: Callable[[], Any]) -> Any:
         """``store[name]``, built once even when several threads ask at the same time."""
-        found = store.get(name)
+        found = self.store.get(name)
         if found is None:
             with self.lock:
-                found = store.get(name)
+                found = self.store.get(name)
                 if found is None:
-                    found = store[name] = build()
+                    found = self.store[name] = build()
         return found
 
 
 _TABLES: OrderedDict[tuple[Any, ...], _Arrays] = OrderedDict()
-#: Generations kept: the live one, plus one being replaced while its searchers finish.
+#: Generations kept: the live one, plus ones being replaced while their searchers finish.
 _TABLES_KEPT = 3
 
 
 def _shared_arrays(leaves: list[tuple[Any, int]], size: int) -> _Arrays:
     key = tuple((segment_key(r), r.segment().deleted_count()) for r, _ in leaves)
-    with _cache_lock:
+    with _lock:
         found = _TABLES.get(key)
-        if found is None:
-            found = _TABLES[key] = _Arrays(leaves, size)
-            if len(_TABLES) > _TABLES_KEPT:
-                while len(_TABLES) > _TABLES_KEPT:
-                    _TABLES.popitem(last=False)
-                # Decoded columns of segments no kept generation uses go with it: a
-                # server that sees many rebuilds holds a few generations, not dozens.
-                used = {segment for table in _TABLES for segment, _ in table}
-                for stale in [k for k in _cache if k not in used]:
-                    del _cache[stale]
-        else:
+        if found is not None:
             _TABLES.move_to_end(key)
-        return found
+            return found
+    segments = [segment_columns(r) for r, _ in leaves]
+    made = _Arrays(segments, leaves, size)
+    with _lock:
+        found = _TABLES.setdefault(key, made)
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+        # Segments no kept generation uses are closed with it: a server that sees
+        # many rebuilds holds a few generations' files open, not dozens.
+        used = {segment for table in _TABLES for segment, _ in table}
+        for stale in [k for k in _SEGMENTS if k not in used]:
+            _SEGMENTS.pop(stale).side.close()
+    return found
 
 
 class DocTable:
-    """Global-docnum arrays for one open searcher, built lazily, one array per column.
+    """Global-docnum arrays for one open searcher, each read the first time it is needed.
 
     The arrays are shared by every searcher of the same segments (a server
-    opens one per thread); only reading a column for the first time uses this
-    searcher's readers.
+    opens one per thread).
     """
 
     def __init__(self, searcher: Searcher) -> None:
@@ -164,45 +188,189 @@ class DocTable:
         self.offsets = [offset for _, offset in leaves]
         self.size = searcher.reader().doc_count_all()
         self._arrays = _shared_arrays(leaves, self.size)
+        self.segments = self._arrays.segments
         self.live = self._arrays.live
+        counts = [s.articles for s in self.segments]
+        #: Global code of each segment's first article (codes are 1-based).
+        self.article_offsets = np.concatenate(([1], 1 + np.cumsum(counts, dtype=np.int64)))[:-1]
+        self.articles = int(sum(counts))
 
-    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        """(int code of every document, value of each code) for a column; code 0 is ""."""
-        found: tuple[np.ndarray, list[str]] = self._arrays.get(
-            self._arrays.codes, name, lambda: self._merge_codes(name)
+    def _join(self, name: str, dtype: Any) -> np.ndarray:
+        def build() -> np.ndarray:
+            parts = [s.array(name) for s in self.segments]
+            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+        found: np.ndarray = self._arrays.get(name, build)
+        return found
+
+    @property
+    def article(self) -> np.ndarray:
+        """Global article code of every document (0: none)."""
+
+        def build() -> np.ndarray:
+            parts = []
+            for s, first in zip(self.segments, self.article_offsets.tolist(), strict=True):
+                local = s.array("doc.article").astype(np.int64)
+                parts.append(np.where(local < s.articles, local + first, 0))
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+        found: np.ndarray = self._arrays.get("article", build)
+        return found
+
+    @property
+    def kind(self) -> np.ndarray:
+        """Paragraph kind code of every document (an index into ``KIND_NAMES``; 255: none)."""
+        return self._join("doc.kind", np.uint8)
+
+    @property
+    def phash(self) -> np.ndarray:
+        return self._join("doc.phash", np.uint64)
+
+    @property
+    def flags(self) -> np.ndarray:
+        return self._join("doc.flags", np.uint8)
+
+    @property
+    def date(self) -> np.ndarray:
+        """Every document's date as a day number (``date.toordinal()``; 0: undated)."""
+        return self._join("doc.date", np.int32)
+
+    def length_bytes(self, field: str) -> np.ndarray:
+        return self._join(f"doc.len.{field}", np.uint8)
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Every document's field length as BM25 uses it (0 where the field is absent)."""
+        if field not in POSTED_FIELDS:
+            return np.zeros(self.size)
+        found: np.ndarray = self._arrays.get(
+            f"lengths.{field}", lambda: LENGTHS[self.length_bytes(field)]
         )
         return found
 
-    def _merge_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        if len(self.readers) == 1:
-            return _segment_codes(self.readers[0], name)
-        index: dict[str, int] = {"": 0}
-        parts = []
-        for reader in self.readers:
-            codes, values = _segment_codes(reader, name)
-            remap = np.asarray([index.setdefault(v, len(index)) for v in values], dtype=np.int32)
-            parts.append(remap[codes])
-        merged = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        return merged, list(index)
+    def article_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """(code of each global article, index 0 unused; distinct values) of an article column."""
 
-    def lengths(self, field: str) -> np.ndarray:
-        """Every document's field length, as BM25 uses it."""
+        def build() -> tuple[np.ndarray, list[str]]:
+            index: dict[str, int] = {"": 0}
+            parts = [np.zeros(1, dtype=np.int32)]
+            for s in self.segments:
+                values = s.strings(f"values.{name}")
+                remap = np.asarray(
+                    [index.setdefault(v, len(index)) for v in values], dtype=np.int32
+                )
+                parts.append(remap[s.array(f"article.{name}")])
+            return np.concatenate(parts), list(index)
 
-        def build() -> np.ndarray:
-            found = [segment_lengths(r, field) for r in self.readers]
-            parts = [
-                np.zeros(r.doc_count_all()) if p is None else p
-                for r, p in zip(self.readers, found, strict=True)
-            ]
-            return np.concatenate(parts) if parts else np.zeros(0)
-
-        found: np.ndarray = self._arrays.get(self._arrays.lengths, field, build)
+        found: tuple[np.ndarray, list[str]] = self._arrays.get(f"article.{name}", build)
         return found
 
-    def values(self, name: str, docnums: np.ndarray) -> list[str]:
-        """The column's value for each of ``docnums``."""
-        codes, values = self.codes(name)
-        return [values[c] for c in codes[docnums].tolist()]
+    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """(code of every document, distinct values; code 0 is "") of an article column."""
+        codes, values = self.article_codes(name)
+        found: np.ndarray = self._arrays.get(f"doc.{name}", lambda: codes[self.article])
+        return found, values
+
+    def article_id(self, code: int) -> str:
+        """The id of a global article code."""
+        at = int(np.searchsorted(self.article_offsets, code, side="right")) - 1
+        return self.segments[at].strings("article.id")[code - int(self.article_offsets[at])]
+
+    def article_ids(self) -> list[str]:
+        """Every article id, index = global code (index 0: "")."""
+
+        def build() -> list[str]:
+            out = [""]
+            for s in self.segments:
+                out.extend(s.strings("article.id"))
+            return out
+
+        found: list[str] = self._arrays.get("article.ids", build)
+        return found
+
+    @property
+    def dup(self) -> np.ndarray:
+        """Every document's near-duplicate cluster code: its article's, unless it has copies."""
+
+        def build() -> np.ndarray:
+            article = self.article
+            labels = {label: n for n, label in enumerate(self._dup_labels())}
+            cluster = np.arange(self.articles + 1, dtype=np.int64)
+            if labels:
+                base = self.articles + 1
+                for s, first in zip(self.segments, self.article_offsets.tolist(), strict=True):
+                    found = s.dup_labels()
+                    for local, aid in enumerate(s.strings("article.id")):
+                        # a copy, or the article a cluster is named after (which an
+                        # incremental run may have joined without rewriting it)
+                        label = found.get(aid, aid if aid in labels else None)
+                        if label is not None:
+                            cluster[first + local] = base + labels[label]
+            out: np.ndarray = cluster[article]
+            return out
+
+        found: np.ndarray = self._arrays.get("dup", build)
+        return found
+
+    def dup_label(self, code: int) -> str | None:
+        """The cluster label of a dup code when it is a cluster of copies, else None."""
+        if code <= self.articles:
+            return None
+        labels: list[str] = self._arrays.get("dup.labels", self._dup_labels)
+        return labels[code - self.articles - 1]
+
+    def _dup_labels(self) -> list[str]:
+        ordered: dict[str, int] = {}  # the first-seen order of the dup codes above
+        for s in self.segments:
+            found = s.dup_labels()
+            for aid in s.strings("article.id"):
+                if aid in found:
+                    ordered.setdefault(found[aid], len(ordered))
+        return list(ordered)
+
+    @property
+    def phash_groups(self) -> np.ndarray:
+        """Every document's identical-paragraph group (dense codes; 0: no fingerprint)."""
+
+        def build() -> np.ndarray:
+            values = self.phash
+            distinct, inverse = np.unique(values, return_inverse=True)
+            return inverse if len(distinct) and distinct[0] == 0 else inverse + 1
+
+        found: np.ndarray = self._arrays.get("phash.groups", build)
+        return found
+
+    def _members(self, name: str, codes: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            values = codes()
+            order = np.argsort(values, kind="stable")
+            starts = np.searchsorted(values[order], np.arange(int(values.max(initial=0)) + 2))
+            return order, starts
+
+        found: tuple[np.ndarray, np.ndarray] = self._arrays.get(f"members.{name}", build)
+        return found
+
+    def _docs(self, name: str, codes: Callable[[], np.ndarray], code: int) -> np.ndarray:
+        order, starts = self._members(name, codes)
+        if code < 0 or code + 1 >= len(starts):
+            return np.zeros(0, dtype=np.int64)
+        return order[starts[code] : starts[code + 1]].astype(np.int64)
+
+    def docs_of_article(self, code: int) -> np.ndarray:
+        """Every document (global docnums, ascending) of one article."""
+        return self._docs("article", lambda: self.article, code)
+
+    def docs_of_dup(self, code: int) -> np.ndarray:
+        """Every document of one near-duplicate cluster."""
+        return self._docs("dup", lambda: self.dup, code)
+
+    def docs_of_phash(self, code: int) -> np.ndarray:
+        """Every document with one paragraph fingerprint (identical paragraphs)."""
+        return self._docs("phash", lambda: self.phash_groups, code)
+
+    def segment_of(self, docnum: int) -> tuple[int, int]:
+        """(segment index, docnum within it) of a global docnum."""
+        at = int(np.searchsorted(self.offsets, docnum, side="right")) - 1
+        return at, docnum - self.offsets[at]
 
 
 def doc_table(searcher: Searcher) -> DocTable:

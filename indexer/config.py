@@ -62,6 +62,16 @@ class IndexConfig:
     max_expansions: int = _setting(64, "Most terms a prefix or fuzzy query may expand to.")
     max_per_page: int = _setting(100, "Largest page size accepted.")
     max_results: int = _setting(10_000, "Deepest result rank that can be paged to.")
+    count_limit: int = _setting(
+        10_000, "Matches are counted exactly up to this many; beyond, 'more than' it is shown."
+    )
+    segment_paragraphs: int = _setting(
+        200_000,
+        "Most paragraphs a writer holds before it writes a segment: bounds a rebuild's memory.",
+    )
+    postings_cache_mb: int = _setting(
+        128, "Memory for posting lists kept between queries, in MB (shared by every thread)."
+    )
     writer_procs: int = _setting(0, "Indexing processes; 0 picks from the CPU count.")
     writer_limitmb: int = _setting(
         128, "Memory of Whoosh's writer when an incremental run merges small segments, in MB."
@@ -92,6 +102,8 @@ class IndexConfig:
             "max_expansions",
             "max_per_page",
             "max_results",
+            "count_limit",
+            "segment_paragraphs",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -16,10 +16,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from . import build, feedback, search, storage, whoosh_internals
 from .analysis import analyze
+from .columns import doc_table
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
@@ -28,24 +30,30 @@ from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
 from .scoring import weighting
+from .sidecar import SidecarError
 
 #: Result pages kept per engine (keyed by query, paging and index generation).
 RESULT_CACHE_SIZE = 512
 
 
 def _table_lengths(reader: Any) -> None:
-    """Answer Whoosh's per-posting length lookups from the table matching.py scores with."""
-    from .columns import segment_lengths
+    """Answer Whoosh's per-posting length lookups from the sidecar's length columns.
 
-    tables: dict[str, Any] = {}
+    Only query types that :mod:`indexer.matching` hands to Whoosh's own
+    matchers (sloppy phrases, ranges) still ask.
+    """
+    from .columns import LENGTHS, segment_columns
+    from .schema import POSTED_FIELDS
+
+    columns = segment_columns(reader)
 
     def lookup(docnum: int, fieldname: str) -> int | None:
-        if fieldname not in tables:
-            tables[fieldname] = segment_lengths(reader, fieldname)
-        lengths = tables[fieldname]
-        if lengths is None or docnum >= len(lengths) or not lengths[docnum]:
+        if fieldname not in POSTED_FIELDS:
             return None
-        return int(lengths[docnum])
+        lengths = columns.array(f"doc.len.{fieldname}")
+        if docnum >= len(lengths) or not lengths[docnum]:
+            return None
+        return int(LENGTHS[lengths[docnum]])
 
     whoosh_internals.answer_lengths_from(reader, lookup)
 
@@ -172,21 +180,40 @@ class SearchEngine:
         )
 
     def warm(self) -> int:
-        """Read the searchable fields' posting lists into memory ahead of the first queries.
+        """Read the columns and the posting lists of the most frequent words ahead of queries.
 
-        Decoding postings is most of a query's cost when its words were not
-        asked for recently. ``manage.py serve`` calls this before it starts
-        serving; a one-shot search does not need it. Bounded by the shared
-        postings cache (64 MB: about 8 million postings). Returns the terms read.
+        A query reads what it needs from the sidecars (one read per list), so
+        this only spares the first queries those reads: ``manage.py serve``
+        runs it in the background after it starts answering. Bounded by the
+        postings cache (``postings_cache_mb``). Returns the lists read.
         """
         from .analysis import load_stemmer
         from .columns import doc_table
-        from .matching import warm
-        from .schema import SEARCH_FIELDS
+        from .postings import CACHE
 
         load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
+        read = 0
         with self._searcher() as s:
-            return warm(doc_table(s), SEARCH_FIELDS)
+            table = doc_table(s)
+            for name in ("article", "kind", "date", "phash", "dup"):
+                getattr(table, name)
+            for field in ("title", "text"):
+                table.lengths(field)
+            room = int(CACHE.budget * 0.5)
+            for segment in table.segments:
+                for field in ("text", "title"):
+                    fp = segment.field(field)
+                    info = segment.side.array(f"{field}.info")
+                    for at in np.argsort(-info[:, 0], kind="stable")[:2000].tolist():
+                        df = int(info[at, 0])
+                        room -= df * 6
+                        if room < 0 or df < 256:
+                            break
+                        from .postings import Term
+
+                        fp.postings(Term(df, int(info[at, 1]), int(info[at, 2]), int(info[at, 3])))
+                        read += 1
+        return read
 
     def article(self, article_id: str) -> Article | None:
         """The whole article with every paragraph (boilerplate included), or None."""
@@ -283,8 +310,16 @@ class SearchEngine:
                 s = ix.searcher(weighting=weighting(self.config))
             except Exception as exc:
                 raise storage.corrupt(self.config.index_dir, exc) from None
-            for reader, _ in s.reader().leaf_readers():
-                _table_lengths(reader)  # phrases are still scored by Whoosh's matchers
+            try:
+                doc_table(s)  # every segment's sidecar opens, or the index is damaged
+                for reader, _ in s.reader().leaf_readers():
+                    _table_lengths(reader)  # phrases with slop are still scored by Whoosh
+            except SidecarError as exc:
+                s.close()
+                raise IndexCorrupt(
+                    f"the index in {self.config.index_dir} cannot be read ({exc}); "
+                    "run `python manage.py reindex --full` to rebuild it"
+                ) from None
             local.searcher, local.name = s, name
             with self._lock:
                 self._open.append(s)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 from .errors import QueryError
 
-FilterKind = Literal["date", "keyword", "words", "exact"]
+FilterKind = Literal["date", "keyword", "words", "exact", "kind"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Filter:
 
     ``keyword``: one of several comma-separated values, lowercase and whole;
     ``words``: every word of the value; ``date``: a day, month, year or range;
-    ``exact``: the value as it is.
+    ``exact``: the value as it is; ``kind``: paragraph kinds, comma-separated.
     """
 
     name: str
@@ -53,6 +54,13 @@ FILTERS: tuple[Filter, ...] = (
     Filter("topic", "Topic", "a topic the article is filed under", "keyword", "crude"),
     Filter("tag", "Tag", "a tag of the article", "keyword", "energy"),
     Filter("author", "Author", "words of the byline", "words", "smith"),
+    Filter(
+        "kind",
+        "Paragraph kind",
+        "headline, heading, body or caption (several separated by commas)",
+        "kind",
+        "caption",
+    ),
     Filter(
         "dup",
         "Copies of",
@@ -132,6 +140,12 @@ class DateRange:
     low_excl: bool = False
     high_excl: bool = False
 
+    def days(self) -> tuple[int | None, int | None]:
+        """The range as inclusive day numbers (``date.toordinal()``); None for an open end."""
+        low = None if self.low is None else _first_day(self.low, after=self.low_excl)
+        high = None if self.high is None else _last_day(self.high, before=self.high_excl)
+        return low, high
+
     def contains(self, value: str) -> bool:
         if not value:
             return False
@@ -140,6 +154,40 @@ class DateRange:
         return not (
             self.high is not None and (value > self.high or (self.high_excl and value == self.high))
         )
+
+
+def _period(value: str) -> tuple[date, date]:
+    """First and last day of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a trailing ``~`` ignored)."""
+    parts = [int(p) for p in value.rstrip(DATE_HIGH).split("-")]
+    try:
+        if len(parts) == 1:
+            return date(parts[0], 1, 1), date(parts[0], 12, 31)
+        if len(parts) == 2:
+            first = date(parts[0], parts[1], 1)
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, following - timedelta(days=1)
+        day = date(parts[0], parts[1], parts[2])
+    except ValueError:
+        raise QueryError(
+            f"there is no date {value.rstrip(DATE_HIGH)!r}: check the month and day"
+        ) from None
+    return day, day
+
+
+def _first_day(value: str, after: bool) -> int:
+    first, last = _period(value)
+    return (
+        last.toordinal() + 1
+        if after and value.endswith(DATE_HIGH)
+        else (first.toordinal() + (1 if after else 0))
+    )
+
+
+def _last_day(value: str, before: bool) -> int:
+    first, last = _period(value)
+    if before:
+        return first.toordinal() - 1
+    return last.toordinal() if value.endswith(DATE_HIGH) else first.toordinal()
 
 
 def _date_bound(value: str, what: str) -> str:
@@ -182,6 +230,20 @@ def keyword_values(value: str) -> tuple[str, ...]:
 
 def author_words(value: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", value.lower()))
+
+
+def kinds(value: str) -> tuple[str, ...]:
+    """The paragraph kinds of a ``kind`` filter; QueryError naming the kinds there are."""
+    from .models import KIND_NAMES
+
+    found = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    searchable = [k for k in KIND_NAMES if k != "boilerplate"]
+    for k in found:
+        if k not in searchable:
+            raise QueryError(
+                f"unknown paragraph kind {k!r} in kind:{value}: use one of {', '.join(searchable)}"
+            )
+    return found
 
 
 def check(pairs: Iterable[tuple[str, str]]) -> None:

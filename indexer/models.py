@@ -196,6 +196,9 @@ class SearchPage:
     filters: tuple[tuple[str, str], ...] = ()
     facets: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     coverage: tuple[Bucket, ...] = ()
+    #: False when ``total`` is only a lower bound: more than ``count_limit`` paragraphs match
+    #: (ask ``exact_counts=True`` to count them all); ``articles`` then counts those found so far.
+    total_exact: bool = True
 
     def facet(self, name: str) -> tuple[FacetValue, ...]:
         return dict(self.facets).get(name, ())
@@ -204,6 +207,7 @@ class SearchPage:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "articles": self.articles,
             "page": self.page,
             "pages": self.pages,

@@ -26,25 +26,11 @@ from . import whoosh_internals
 from .analysis import TOKEN_PATTERN, analyze, normalize_token, stem
 from .config import IndexConfig
 from .errors import QueryError
+from .filters import FILTER_NAMES
 from .schema import SEARCH_FIELDS
 
-#: Fields a user may name in a query (``title:word``); others are refused.
-QUERY_FIELDS = frozenset(
-    {
-        "title",
-        "text",
-        "kind",
-        "date",
-        "source",
-        "section",
-        "place",
-        "topic",
-        "tag",
-        "author",
-        "dup",
-        "article_id",
-    }
-)
+#: Fields a user may name in a query (``title:word``), and the filters; others are refused.
+QUERY_FIELDS = frozenset({"title", "text", "article_id", *FILTER_NAMES})
 #: All-words paragraphs get this much extra weight so they always rank first.
 ALL_TERMS_BOOST = 1000.0
 _FIELD_REF = re.compile(r"(?:^|[\s(])([A-Za-z_]\w*):")

@@ -46,6 +46,8 @@ class SearchRequest:
     ``facets`` adds counts by source, section, place and year and the coverage
     histogram; ``snippets=False`` skips building ``snippet_html``; ``expand``
     adds pseudo-relevance feedback terms (RM3, the ``feedback_*`` settings);
+    ``exact_counts`` counts every match even beyond ``count_limit`` (slower on
+    a large archive: every matching paragraph is read);
     ``strict`` raises QueryError for a query that does not parse instead of
     searching its words.
     """
@@ -60,6 +62,7 @@ class SearchRequest:
     collapse_similar: bool = True
     snippets: bool = True
     expand: bool = False
+    exact_counts: bool = False
     filters: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
@@ -75,7 +78,7 @@ class SearchRequest:
             or self.per_article < 1
         ):
             raise QueryError(f"per_article must be None or at least 1, not {self.per_article!r}")
-        for name in ("strict", "facets", "collapse_similar", "snippets", "expand"):
+        for name in ("strict", "facets", "collapse_similar", "snippets", "expand", "exact_counts"):
             if not isinstance(getattr(self, name), bool):
                 raise QueryError(f"{name} must be True or False, not {getattr(self, name)!r}")
         if self.sort not in SORT_NAMES:

@@ -4,143 +4,244 @@ Works on an open Whoosh searcher handed in by the engine and returns plain
 frozen dataclasses; nothing here keeps a Whoosh object past the call.
 
 * **restrict**: filters from the query text and from the request become one
-  non-scoring restriction (a bad filter value is an error when strict, a
+  mask over the documents (a bad filter value is an error when strict, a
   notice otherwise);
-* **rank**: the parsed query is evaluated (:mod:`indexer.matching`) and each
-  score scaled by its paragraph kind;
+* **rank**: the parsed query is planned (:mod:`indexer.topk`). When every
+  match is needed (facets, exact counts, date order) or there are few, all
+  matches are scored; otherwise only enough to fill the requested page, and
+  the total is counted up to ``count_limit`` ("more than 10,000");
 * **collapse and count**: identical paragraphs, or near-duplicate articles when
   grouped, share a group; totals count paragraphs, articles and what is shown;
 * **page**: the best matches of the requested page, at most ``per_article``
   per group;
-* **hits**: each shown match copied out of the index with its snippet, plus
-  facets and the coverage chart when asked for.
+* **hits**: each shown match copied out of the index with its snippet, "+k
+  more" and "and N similar" counted for it, plus facets and the coverage
+  chart when asked for.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters
+from . import filters, topk
+from .analysis import words as analyzed_words
 from .columns import DocTable, doc_table
 from .config import IndexConfig
 from .errors import QueryError
 from .facets import coverage, facet_counts
 from .highlighting import snippet
-from .matching import Matches, evaluate
-from .models import Bucket, FacetValue, Hit, SearchPage, paragraph_kind
+from .matching import Evaluator, Matches, Stats
+from .models import KIND_NAMES, Bucket, FacetValue, Hit, SearchPage, paragraph_kind
 from .parsing import expand_query, parse, suggest
 from .request import SearchRequest
-from .scoring import weighting_factors
+
+# --- 1. restrict --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Restriction:
-    """Stage 1: the words left to parse, the filters in force and the query they make."""
+    """The words left to parse, the filters in force, and the documents they allow."""
 
     words: str
     active: tuple[tuple[str, str], ...]
-    query: wq.Query | None
+    mask: np.ndarray | None
     notice: str | None
 
 
-def restriction_query(pairs: tuple[tuple[str, str], ...]) -> wq.Query | None:
-    """One query every result must match (None without filters); QueryError for a bad value."""
-    parts: list[wq.Query] = []
-    for name, value in pairs:
-        kind = filters.BY_NAME[filters.check_name(name)].kind
-        if kind == "date":
-            r = filters.date_range(value)
-            parts.append(
-                wq.TermRange("date", r.low, r.high, startexcl=r.low_excl, endexcl=r.high_excl)
-            )
-        elif kind == "keyword":
-            parts.append(wq.Or([wq.Term(name, v) for v in filters.keyword_values(value)]))
-        elif kind == "words":
-            parts.append(wq.And([wq.Term(name, w) for w in filters.author_words(value)]))
-        else:
-            parts.append(wq.Term(name, value))
-    if not parts:
+_MASKS: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], np.ndarray] = OrderedDict()
+_MASKS_KEPT = 16
+_masks_lock = threading.Lock()
+
+
+def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.ndarray | None:
+    """The documents every filter allows (None without filters); QueryError for a bad value."""
+    if not pairs:
         return None
-    return wq.And(parts) if len(parts) > 1 else parts[0]
+    key = (id(table.live), pairs)
+    with _masks_lock:
+        found = _MASKS.get(key)
+        if found is not None:
+            _MASKS.move_to_end(key)
+            return found
+    mask = np.ones(table.size, dtype=bool)
+    for name, value in pairs:
+        mask &= _filter_mask(table, name, value)
+    with _masks_lock:
+        _MASKS[key] = mask
+        while len(_MASKS) > _MASKS_KEPT:
+            _MASKS.popitem(last=False)
+    return mask
 
 
-def restrict(request: SearchRequest) -> Restriction:
+def _filter_mask(table: DocTable, name: str, value: str) -> np.ndarray:
+    kind = filters.BY_NAME[filters.check_name(name)].kind
+    if kind == "date":
+        low, high = filters.date_range(value).days()
+        days = table.date
+        mask = days > 0
+        if low is not None:
+            mask &= days >= low
+        if high is not None:
+            mask &= days <= high
+        return mask
+    if kind == "kind":
+        return np.isin(table.kind, [KIND_NAMES.index(k) for k in filters.kinds(value)])
+    if kind == "exact":  # dup: one cluster's copies (a label), or one article alone
+        dup = table.dup
+        clusters = [c for c in np.unique(dup).tolist() if table.dup_label(c) == value]
+        if not clusters:
+            ids = table.article_ids()
+            alone = [i for i, aid in enumerate(ids) if aid == value and i]
+            return np.isin(table.article, alone) if alone else np.zeros(table.size, bool)
+        return np.isin(dup, clusters)
+    codes, values = table.article_codes(name)
+    if kind == "keyword":
+        wanted = set(filters.keyword_values(value))
+        ok = [
+            i
+            for i, v in enumerate(values)
+            if i and wanted & {part.strip().lower() for part in v.split(",")}
+        ]
+    else:  # words: every word of the value in the byline
+        need = set(filters.author_words(value))
+        ok = [i for i, v in enumerate(values) if i and need <= set(analyzed_words(v))]
+    allowed = np.zeros(len(values), dtype=bool)
+    allowed[ok] = True
+    by_doc: np.ndarray = allowed[codes][table.article]
+    return by_doc
+
+
+def restrict(request: SearchRequest, table: DocTable) -> Restriction:
     words, in_query = filters.extract(request.query)
     active = filters.normalize({**in_query, **dict(request.filters)})
     try:
-        return Restriction(words, active, restriction_query(active), None)
+        return Restriction(words, active, restriction_mask(table, active), None)
     except QueryError as exc:
         if request.strict:
             raise
         return Restriction(words, (), None, f"Filters were ignored: {exc}.")
 
 
+# --- 2. rank -------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Ranked:
-    """Stage 2: every match, its final score, and the terms to highlight."""
+    """Matches and their final scores: all of them, or (``complete=False``) the best few."""
 
     found: Matches
-    scores: np.ndarray
     terms: frozenset[str]
+    complete: bool
+    total: int
+    total_exact: bool
+    plan: topk.Plan | None = None
 
 
-def rank(searcher: Searcher, table: DocTable, q: wq.Query, terms: frozenset[str]) -> Ranked:
-    found = evaluate(searcher, table, q)
-    kinds, kind_values = table.codes("kind")
-    factors = weighting_factors(searcher, kind_values)
-    return Ranked(found, found.scores * factors[kinds[found.ids]], terms)
+def rank(
+    searcher: Searcher,
+    table: DocTable,
+    q: wq.Query,
+    terms: frozenset[str],
+    request: SearchRequest,
+    config: IndexConfig,
+    mask: np.ndarray | None,
+    groups: np.ndarray | None,
+    want: int,
+) -> Ranked:
+    stats = Stats(searcher, table)
+    plan = topk.make_plan(q)
+    need_all = request.facets or request.exact_counts or request.sort != "relevance"
+    if plan is None:
+        found = _evaluate(searcher, table, stats, q, mask)
+        return Ranked(found, terms, True, len(found), True)
+    limit = config.count_limit
+    if need_all or topk.upper_bound(table, stats, plan) <= limit:
+        found = topk.exhaustive(table, stats, plan, mask)
+        return Ranked(found, terms, True, len(found), True, plan)
+    counted = topk.count(table, stats, plan, limit, mask)
+    if counted.exact:
+        found = topk.exhaustive(table, stats, plan, mask)
+        return Ranked(found, terms, True, len(found), True, plan)
+    best = topk.top(table, stats, plan, want, groups, request.per_article or 1, mask)
+    return Ranked(best, terms, False, counted.value, False, plan)
+
+
+def _evaluate(
+    searcher: Searcher, table: DocTable, stats: Stats, q: wq.Query, mask: np.ndarray | None
+) -> Matches:
+    """Any other query shape: every match, scored through the query tree."""
+    found = Evaluator(searcher, table, stats).run(q)
+    keep = table.kind[found.ids] < len(KIND_NAMES)  # never the vocabulary documents
+    if mask is not None:
+        keep &= mask[found.ids]
+    factors = stats.kind_factors()
+    ids = found.ids[keep]
+    return Matches(ids, found.scores[keep] * factors[table.kind[ids]])
+
+
+# --- 3. collapse and count ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Counts:
-    """Stage 3: group of each match (None: none), the counts the page shows."""
+    """Group of each match (None: none) and the counts the page shows."""
 
     total: int
+    total_exact: bool
     articles: int
     shown: int
-    key_field: str | None
+    key: str | None
     groups: np.ndarray | None
-    group_sizes: np.ndarray | None
     arts: np.ndarray
-    per_art: np.ndarray
 
 
-def collapse_and_count(table: DocTable, found: Matches, request: SearchRequest) -> Counts:
-    # Collapse near-duplicate articles (grouped) or identical paragraphs; with
-    # copies shown, grouped results still collapse on the article itself.
+def group_codes(table: DocTable, request: SearchRequest) -> tuple[str | None, np.ndarray | None]:
+    """What collapses: near-duplicate articles (grouped) or identical paragraphs; code 0 never."""
     if request.grouped:
-        key_field: str | None = "dup" if request.collapse_similar else "article_id"
-    else:
-        key_field = "phash" if request.collapse_similar else None
-    article_codes, article_values = table.codes("article_id")
-    arts = article_codes[found.ids]
-    per_art = np.bincount(arts, minlength=len(article_values))
-    total = len(found)
-    articles = int(np.count_nonzero(per_art))
-    groups = table.codes(key_field)[0][found.ids] if key_field else None
-    group_sizes = np.bincount(groups) if groups is not None and len(groups) else None
+        return ("dup", table.dup) if request.collapse_similar else ("article", table.article)
+    if request.collapse_similar:
+        return "phash", table.phash_groups
+    return None, None
+
+
+def collapse_and_count(
+    table: DocTable,
+    ranked: Ranked,
+    request: SearchRequest,
+    key: str | None,
+    codes: np.ndarray | None,
+) -> Counts:
+    ids = ranked.found.ids
+    arts = table.article[ids]
+    groups = codes[ids] if codes is not None else None
+    articles = len(np.unique(arts)) if len(arts) else 0
+    if not ranked.complete:  # only the best few were scored: the totals are lower bounds
+        return Counts(ranked.total, False, articles, ranked.total, key, groups, arts)
     if request.grouped:
         shown = articles
-    elif group_sizes is not None:
-        shown = int(group_sizes[0] + np.count_nonzero(group_sizes[1:]))
+    elif groups is not None and len(groups):
+        shown = int(np.count_nonzero(groups == 0) + len(np.unique(groups[groups != 0])))
     else:
-        shown = total
-    return Counts(total, articles, shown, key_field, groups, group_sizes, arts, per_art)
+        shown = len(ids)
+    return Counts(len(ids), True, articles, shown, key, groups, arts)
 
 
-def order_key(table: DocTable, found: Matches, scores: np.ndarray, sort: str) -> np.ndarray:
-    """Smaller is better: minus the score, or the date rank for newest/oldest."""
+# --- 4. page ---------------------------------------------------------------------------------
+
+
+def order_key(table: DocTable, found: Matches, sort: str) -> np.ndarray:
+    """Smaller is better: minus the score, or the date for newest/oldest (undated: last / first)."""
     if sort == "relevance":
-        return -scores
-    codes, values = table.codes("date")
-    rank_of = np.argsort(np.argsort(np.asarray(values, dtype=object), kind="stable"), kind="stable")
-    dates: np.ndarray = rank_of[codes[found.ids]].astype(np.float64)
+        scores: np.ndarray = -found.scores
+        return scores
+    dates: np.ndarray = table.date[found.ids].astype(np.float64)
     return -dates if sort == "newest" else dates
 
 
@@ -178,6 +279,9 @@ def top(
         take *= 4
 
 
+# --- 5. hits ----------------------------------------------------------------------------------
+
+
 def hit(
     searcher: Searcher,
     docnum: int,
@@ -211,6 +315,35 @@ def hit(
     )
 
 
+class _Membership:
+    """Which of some documents match: counts a shown hit's group ("+k more", "and N similar")."""
+
+    def __init__(
+        self, table: DocTable, stats: Stats, ranked: Ranked, mask: np.ndarray | None
+    ) -> None:
+        self.table, self.stats, self.ranked, self.mask = table, stats, ranked, mask
+
+    def matching(self, docs: np.ndarray) -> np.ndarray:
+        """The sorted global docnums among ``docs`` that match the query."""
+        docs = np.unique(docs)
+        if self.ranked.complete:
+            return docs[np.isin(docs, self.ranked.found.ids, assume_unique=True)]
+        plan = self.ranked.plan
+        assert plan is not None
+        out = []
+        for sp in topk.segment_plans(self.table, self.stats, plan):
+            lo, hi = np.searchsorted(docs, [sp.offset, sp.offset + sp.docs])
+            if lo == hi:
+                continue
+            local = docs[lo:hi] - sp.offset
+            matched = sp.score(local)[1]
+            out.append(local[matched] + sp.offset)
+        found = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        if self.mask is not None:
+            found = found[self.mask[found]]
+        return found
+
+
 def hits(
     searcher: Searcher,
     table: DocTable,
@@ -219,27 +352,38 @@ def hits(
     chosen: list[int],
     request: SearchRequest,
     config: IndexConfig,
+    members: _Membership,
 ) -> tuple[Hit, ...]:
-    """Stage 5: the page's matches as Hits, with "+k more" and "and N similar"."""
-    found, groups, sizes = ranked.found, counts.groups, counts.group_sizes
-    dup_codes, dup_values = table.codes("dup")
+    """The page's matches as Hits, with "+k more in this article" and "and N similar"."""
+    found = ranked.found
     out = []
     for pos in chosen:
         docnum = int(found.ids[pos])
-        dup = dup_values[dup_codes[docnum]]
+        dup_code = int(table.dup[docnum])
+        label = table.dup_label(dup_code) or table.article_id(int(table.article[docnum]))
         other = similar = 0
         if request.grouped:
-            other = int(counts.per_art[counts.arts[pos]]) - 1
-            if counts.key_field == "dup" and dup and groups is not None:
-                similar = len(np.unique(counts.arts[groups == groups[pos]])) - 1
-        elif (
-            counts.key_field == "phash" and groups is not None and sizes is not None and groups[pos]
-        ):
-            similar = int(sizes[groups[pos]]) - 1
-        score = float(ranked.scores[pos]) if request.sort == "relevance" else 0.0  # 0 by date
+            article = int(table.article[docnum])
+            other = len(members.matching(table.docs_of_article(article))) - 1
+            if counts.key == "dup" and table.dup_label(dup_code) is not None:
+                copies = members.matching(table.docs_of_dup(dup_code))
+                similar = len(np.unique(table.article[copies])) - 1
+        elif counts.key == "phash" and counts.groups is not None:
+            code = int(table.phash_groups[docnum])
+            if code:
+                similar = len(members.matching(table.docs_of_phash(code))) - 1
+        score = float(found.scores[pos]) if request.sort == "relevance" else 0.0  # 0 by date
         out.append(
             hit(
-                searcher, docnum, score, ranked.terms, config, other, similar, dup, request.snippets
+                searcher,
+                docnum,
+                score,
+                ranked.terms,
+                config,
+                other,
+                similar,
+                label,
+                request.snippets,
             )
         )
     return tuple(out)
@@ -248,11 +392,13 @@ def hits(
 def facets_of(
     table: DocTable, found: Matches, counts: Counts
 ) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
-    """Facet counts and the coverage chart over the matching articles."""
-    rep = np.zeros(len(counts.per_art), dtype=np.int64)  # one matching paragraph per article
-    rep[counts.arts] = found.ids
-    docs = rep[np.flatnonzero(counts.per_art)]
+    """Facet counts and the coverage chart over the matching articles (one paragraph each)."""
+    arts, first = np.unique(counts.arts, return_index=True)
+    docs = found.ids[first[arts != 0]]
     return tuple(facet_counts(table, docs).items()), coverage(table, docs)
+
+
+# --- the stages together ----------------------------------------------------------------------
 
 
 def run(
@@ -275,12 +421,12 @@ def run(
         if request.strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
-    # 1. restrict
-    r = restrict(request)
+    table = doc_table(searcher)
+    r = restrict(request, table)
     parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
     notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
-        if r.query is None:
+        if r.mask is None:
             if r.words.strip() and notice is None:
                 notice = (
                     "The query has only very common words (such as 'the'), which are not indexed."
@@ -305,28 +451,35 @@ def run(
         q, terms = parsed.query, parsed.terms
         if expansion:
             q = expand_query(q, expansion, config)
-    if r.query is not None:
-        q = wq.And([q, wq.ConstantScoreQuery(r.query, 0.0)])
-    # 2. rank
-    table = doc_table(searcher)
-    ranked = rank(searcher, table, q, terms)
-    # 3. collapse and count
-    counts = collapse_and_count(table, ranked.found, request)
-    # 4. page
+    key, codes = group_codes(table, request)
     limit = page * per_page
+    ranked = rank(searcher, table, q, terms, request, config, r.mask, codes, limit)
+    counts = collapse_and_count(table, ranked, request, key, codes)
     chosen = top(
         ranked.found,
-        order_key(table, ranked.found, ranked.scores, request.sort),
+        order_key(table, ranked.found, request.sort),
         counts.groups,
         request.per_article or 1,
         limit,
     )
-    pages = (
-        max(1, math.ceil(min(counts.shown, config.max_results) / per_page)) if counts.shown else 0
-    )
-    # 5. hits, facets
+    if counts.total_exact:
+        pages = (
+            max(1, math.ceil(min(counts.shown, config.max_results) / per_page))
+            if counts.shown
+            else 0
+        )
+    else:
+        pages = max(1, config.max_results // per_page)
+    members = _Membership(table, Stats(searcher, table), ranked, r.mask)
     shown = hits(
-        searcher, table, ranked, counts, chosen[(page - 1) * per_page : limit], request, config
+        searcher,
+        table,
+        ranked,
+        counts,
+        chosen[(page - 1) * per_page : limit],
+        request,
+        config,
+        members,
     )
     facet_values, buckets = facets_of(table, ranked.found, counts) if request.facets else ((), ())
     return SearchPage(
@@ -344,4 +497,5 @@ def run(
         filters=r.active,
         facets=facet_values,
         coverage=buckets,
+        total_exact=counts.total_exact,
     )

@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import EmptyIndexError, FileIndex
+from whoosh.index import TOC, EmptyIndexError, FileIndex
 
 from . import failpoints
 from .analysis import load_stem_table, stem_table
@@ -116,18 +117,56 @@ def corrupt(index_dir: Path, exc: BaseException) -> IndexCorrupt:
 
 
 def count(searcher: Any) -> tuple[int, int]:
-    """(articles, paragraphs) in the live index, not counting deleted documents.
+    """(articles, paragraphs) in the live index, not counting deleted documents."""
+    from .columns import doc_table
+    from .models import KIND_NAMES
 
-    ``doc_frequency`` would count paragraphs an incremental run deleted but
-    Whoosh has not merged away yet, so articles are counted from live docs.
+    table = doc_table(searcher)
+    live = table.live
+    kinds = table.kind
+    articles = int(np.count_nonzero(live & (kinds == KIND_NAMES.index("headline"))))
+    return articles, int(np.count_nonzero(live & (kinds < len(KIND_NAMES))))
+
+
+def write_toc(ix: FileIndex, segments: list[Any], generation: int) -> None:
+    """Commit: the index's next table of contents lists ``segments`` (written, then renamed)."""
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+
+
+def clean(index_dir: Path, name: str, keep: int = 2) -> None:
+    """Delete files of index ``name`` that its last ``keep`` generations do not use.
+
+    A searcher opened on the previous generation keeps working: its files stay
+    until the generation after the next.
     """
-    from whoosh.query import Term
+    storage = FileStorage(str(index_dir))
+    toc = re.compile(rf"^_{name}_(\d+)\.toc$")
+    generations = sorted(
+        (int(m.group(1)) for m in (toc.match(f) for f in os.listdir(index_dir)) if m), reverse=True
+    )
+    kept = generations[:keep]
+    used: set[str] = set()
+    for gen in kept:
+        try:
+            used.update(seg.segment_id() for seg in TOC.read(storage, name, gen).segments)
+        except Exception:  # an unreadable old TOC: keep every file rather than guess
+            return
+    segment_file = re.compile(rf"^({name}_[0-9a-z]+)\.")  # segment_id() is <name>_<random id>
+    for filename in os.listdir(index_dir):
+        m = toc.match(filename)
+        if m and int(m.group(1)) not in kept:
+            _remove(index_dir / filename)
+            continue
+        m = segment_file.match(filename)
+        if m and m.group(1) not in used:
+            _remove(index_dir / filename)
 
-    from .schema import VOCABULARY
 
-    articles = sum(1 for _ in searcher.docs_for_query(Term("kind", "headline")))
-    vocabulary = sum(1 for _ in searcher.docs_for_query(Term("kind", VOCABULARY)))
-    return articles, searcher.doc_count() - vocabulary
+def _remove(path: Path) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def publish(index_dir: Path, name: str) -> None:
@@ -155,24 +194,33 @@ def remove_stale(index_dir: Path, keep: str | None) -> None:
 MANIFEST = "files.json"
 
 
-def read_manifest(index_dir: Path, name: str | None) -> dict[str, Any]:
-    """What each source file looked like at the last reindex of index ``name`` ({} if unknown)."""
+def read_manifest(index_dir: Path, name: str | None, generation: int) -> dict[str, Any]:
+    """What each source file looked like when generation ``generation`` of ``name`` was written.
+
+    {} for any other index or generation: a manifest left by a run that died
+    between its commit and the manifest can never vouch for files it did not see.
+    """
     try:
         data = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("index") != name:
+    if not isinstance(data, dict) or [data.get("index"), data.get("generation")] != [
+        name,
+        generation,
+    ]:
         return {}
     files = data.get("files")
     return files if isinstance(files, dict) else {}
 
 
-def write_manifest(index_dir: Path, name: str | None, files: dict[str, Any]) -> None:
+def write_manifest(
+    index_dir: Path, name: str | None, generation: int, files: dict[str, Any]
+) -> None:
+    """Record each source file's size and times as of generation ``generation`` of ``name``."""
     failpoints.reached("manifest")
     tmp = index_dir / f"{MANIFEST}.tmp"
-    tmp.write_text(
-        json.dumps({"index": name, "files": files}, separators=(",", ":")), encoding="utf-8"
-    )
+    body = {"index": name, "generation": generation, "files": files}
+    tmp.write_text(json.dumps(body, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, index_dir / MANIFEST)
 
 

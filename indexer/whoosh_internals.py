@@ -159,6 +159,25 @@ def answer_lengths_from(reader: Any, lookup: Callable[[int, str], int | None]) -
     reader.doc_field_length = doc_field_length
 
 
+# --- tables of contents ----------------------------------------------------------------
+
+
+def segments(ix: Any) -> list[Any]:
+    """The segments of an index's latest generation, as new objects the caller may change.
+
+    Byline commits by writing a table of contents itself (deletions marked on
+    these objects, new segments appended) rather than through Whoosh's
+    writer, which would merge segments and delete the files of older
+    generations that open searchers still read.
+    """
+    return list(ix._segments())
+
+
+def segment_deleted(segment: Any) -> set[int]:
+    """The deleted docnums of a segment (a copy)."""
+    return set(segment.deleted_docs())
+
+
 # --- writing postings ------------------------------------------------------------------
 
 

@@ -145,11 +145,13 @@ def random_story(rng: random.Random, n: int) -> str:
     return f"{title} {n}\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def write_edition(folder: Path, edition: int, n: int = 150) -> None:
-    """``n`` small stories whose text starts with ``Edition<edition>``: one edition of an archive."""
+def write_edition(folder: Path, edition: int, n: int = 150, filler: int = 0) -> None:
+    """``n`` small stories whose text starts with ``Edition<edition>``: one edition of an archive.
+
+    ``filler`` words of a second paragraph make the files larger (about 7 bytes a word).
+    """
+    rest = " ".join(WORDS[i % len(WORDS)] for i in range(filler)) if filler else "Second part."
     for i in range(n):
         path = folder / f"{i % 7}" / f"{i:04d}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f"Story {i}\n\nEdition{edition} paragraph one about cargo {i}.\n\nSecond part.\n"
-        )
+        path.write_text(f"Story {i}\n\nEdition{edition} paragraph one about cargo {i}.\n\n{rest}\n")

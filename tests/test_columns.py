@@ -1,12 +1,16 @@
-"""Per-document columns as shared numpy arrays, decoded once per segment."""
+"""Per-document columns from the segments' sidecars, shared by every searcher of a generation."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from indexer import IndexConfig, columns
 from indexer.columns import doc_table
 from indexer.engine import SearchEngine
+from indexer.models import KIND_NAMES, Article
 
 from .conftest import write
 
@@ -28,7 +32,7 @@ def test_searchers_of_the_same_segments_share_their_arrays(engine: SearchEngine)
         t.join()
     a, b = tables
     assert a is not b and a.readers[0] is not b.readers[0]  # each thread its own readers
-    assert a.codes("article_id")[0] is b.codes("article_id")[0]
+    assert a.article is b.article and a.dup is b.dup
     assert a.lengths("text") is b.lengths("text")
     assert a.live is b.live
 
@@ -47,7 +51,7 @@ def test_decoded_columns_of_replaced_generations_are_let_go(tmp_path: Path) -> N
             folders.add(columns.segment_key(s.reader().leaf_readers()[0][0])[1])
     e.close()
     assert len(folders) == columns._TABLES_KEPT + 3  # every rebuild made new segments
-    kept = {key[1] for key in columns._cache}
+    kept = {key[1] for key in columns._SEGMENTS}  # sidecars open
     assert len(kept & folders) <= columns._TABLES_KEPT
 
 
@@ -69,11 +73,43 @@ def test_codes_and_lengths_agree_with_stored_fields(tmp_path: Path) -> None:
             stored = s.stored_fields(docnum)
             if stored.get("kind") == "vocabulary":
                 continue
-            assert table.values("article_id", [docnum]) == [stored["article_id"]]
-            assert table.values("date", [docnum]) == [stored.get("date") or ""]
-            assert table.values("kind", [docnum]) == [stored["kind"]]
+            code = int(table.article[docnum])
+            assert table.article_id(code) == stored["article_id"]
+            day = int(table.date[docnum])
+            assert (date.fromordinal(day).isoformat() if day else None) == (
+                engine_article(e, stored["article_id"]).date
+            )
+            assert KIND_NAMES[table.kind[docnum]] == stored["kind"]
             assert table.lengths("text")[docnum] == (
                 s.reader().doc_field_length(docnum, "text") or 0
             )
+        sources, values = table.codes("source")
+        assert {values[c] for c in sources[table.article > 0].tolist()} == {"CBC", ""}
         assert table.live.all()
     e.close()
+
+
+def engine_article(e: SearchEngine, article_id: str) -> Article:
+    found = e.article(article_id)
+    assert found is not None
+    return found
+
+
+def test_a_damaged_sidecar_is_a_clear_error_and_a_rebuild_repairs_it(tmp_path: Path) -> None:
+    from indexer import IndexCorrupt
+
+    source = tmp_path / "source"
+    write(source, "a.txt", "Oil story\n\nOil prices rose.\n")
+    e = SearchEngine(IndexConfig(source_dir=source, index_dir=tmp_path / "index"))
+    e.reindex()
+    [side] = (tmp_path / "index").glob("*.byl")
+    side.write_bytes(side.read_bytes()[:100])  # truncated
+    e.close()
+    columns._SEGMENTS.clear()
+    columns._TABLES.clear()
+    fresh = SearchEngine(e.config)
+    with pytest.raises(IndexCorrupt, match=r"reindex --full"):
+        fresh.search("oil")
+    assert fresh.reindex().articles == 1  # an incremental run sees the damage and rebuilds
+    assert fresh.search("oil").total == 2
+    fresh.close()

@@ -51,7 +51,8 @@ def test_extract_takes_filters_out_of_the_query_text() -> None:
     words, found = filters.extract('oil DATE:1987-03 source:"Reuters Ltd" -gas place:usa')
     assert words == "oil -gas"
     assert found == {"date": "1987-03", "source": "Reuters Ltd", "place": "usa"}
-    assert filters.extract("title:oil kind:caption") == ("title:oil kind:caption", {})
+    assert filters.extract("title:oil kind:caption") == ("title:oil", {"kind": "caption"})
+    assert filters.extract("headline:oil") == ("headline:oil", {})
 
 
 def test_remove_and_with_value_edit_one_filter_only() -> None:

@@ -21,10 +21,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats",),  # files -> Article
     ("paragraphs",),  # Article -> Paragraphs
     ("analysis",),  # text -> terms
-    ("schema", "whoosh_internals", "duplicates"),  # what one paragraph is in the index
-    ("storage", "columns", "segment_writer"),  # index files: writing and reading them
+    (
+        "schema",
+        "whoosh_internals",
+        "duplicates",
+        "sidecar",
+    ),  # a paragraph in the index; file formats
+    ("storage", "columns", "postings", "segment_writer", "writers"),  # index files: write, read
     ("build",),  # reindex
-    ("scoring", "matching", "parsing", "highlighting", "facets", "feedback", "export"),  # queries
+    ("scoring", "matching", "parsing", "topk", "highlighting", "facets", "feedback", "export"),
     ("search",),  # a request -> a page
     ("engine",),  # the one entry point
     ("evaluation",),  # relevance measured through the engine

@@ -115,16 +115,12 @@ def test_pages_are_slices_of_one_ranking(engine: SearchEngine, per_article: int 
 
 
 def test_warm_reads_frequent_postings_ahead_and_changes_no_result(engine: SearchEngine) -> None:
-    from indexer import matching
+    from indexer.postings import CACHE
 
     before = engine.search("oil price market", per_page=20, snippets=False)
-    matching.POSTINGS.clear()
+    CACHE.clear()
     assert engine.warm() > 0
-    assert matching.POSTINGS.used > 0
-    with engine._searcher() as s:
-        reader = s.reader().leaf_readers()[0][0]
-        key = (matching.segment_key(reader), "text", b"oil")
-        assert matching.POSTINGS.get(key) is not None  # a frequent word is now in memory
+    assert CACHE.used > 0
     engine._results.clear()
     after = engine.search("oil price market", per_page=20, snippets=False)
     assert [(h.article_id, h.paragraph_no, h.score) for h in after.hits] == [
@@ -135,36 +131,19 @@ def test_warm_reads_frequent_postings_ahead_and_changes_no_result(engine: Search
 def test_the_postings_cache_keeps_to_its_budget() -> None:
     import numpy as np
 
-    from indexer.matching import _PostingsCache
+    from indexer.postings import _Cache
 
-    cache = _PostingsCache(budget=4000)
+    cache = _Cache(budget=4000)
     for n in range(10):
-        cache.put(
-            ("seg", "text", str(n).encode()), (np.zeros(100, np.int32), np.zeros(100, np.float32))
-        )
+        cache.put(("seg", "text", n), (np.zeros(100, np.int32), np.zeros(100, np.float32)))
     assert cache.used <= 4000
-    assert cache.get(("seg", "text", b"9")) is not None  # the newest stay
-    assert cache.get(("seg", "text", b"0")) is None  # the oldest went
-    cache.put(("seg", "text", b"big"), (np.zeros(2000, np.int32),))  # over a quarter: not kept
-    assert cache.get(("seg", "text", b"big")) is None
+    assert cache.get(("seg", "text", 9)) is not None  # the newest stay
+    assert cache.get(("seg", "text", 0)) is None  # the oldest went
+    cache.put(("seg", "text", "big"), (np.zeros(2000, np.int32),))  # over a quarter: not kept
+    assert cache.get(("seg", "text", "big")) is None
 
 
-def test_phrases_decoding_only_candidate_documents_match_whoosh(
-    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Frequent words decode just the positions of documents holding every phrase word."""
-    from indexer import matching
-
-    monkeypatch.setattr(matching, "SELECTIVE_DECODE", 0)
-    matching.POSTINGS.clear()
-    selective = []
-    decode = matching._positions
-
-    def spy(reader: object, fieldname: str, text: bytes, only: object = None) -> object:
-        selective.append(only is not None)
-        return decode(reader, fieldname, text, only)
-
-    monkeypatch.setattr(matching, "_positions", spy)
+def test_phrases_match_whoosh(engine: SearchEngine) -> None:
     for text in ('"oil price"', '"market bank rate"', '"fuel prices"', '"crude supply" talks'):
         with engine._searcher() as s:
             q = parse(s, text, engine.config).query
@@ -173,4 +152,3 @@ def test_phrases_decoding_only_candidate_documents_match_whoosh(
         assert dict(zip(found.ids.tolist(), found.scores.tolist(), strict=True)) == pytest.approx(
             expected
         )
-    assert any(selective)

@@ -313,14 +313,15 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_killing_a_parallel_rebuild_kills_its_workers_and_keeps_the_index(tmp_path: Path) -> None:
     """A full rebuild forks one writer per core; killed while they work, no worker may live on."""
-    from indexer.build import PARALLEL_MIN_ARTICLES
+    from indexer.writers import PARALLEL_MIN_BYTES
 
     src, ix = tmp_path / "src", tmp_path / "ix"
-    n = PARALLEL_MIN_ARTICLES + 200
-    write_edition(src, 0, n=n)
+    n = 600  # of about 5 KB each: enough bytes to fork the writers
+    write_edition(src, 0, n=n, filler=700)
+    assert sum(p.stat().st_size for p in src.rglob("*.txt")) > PARALLEL_MIN_BYTES
     engine = SearchEngine(IndexConfig(source_dir=src, index_dir=ix, writer_procs=2))
     engine.reindex()
-    write_edition(src, 1, n=n)
+    write_edition(src, 1, n=n, filler=700)
     # Each writer stops after writing its segment: alive, holding files, until killed.
     child = reindex_child(engine.config, True, "segment-written:pause", writer_procs=2)
     assert child.stderr is not None

@@ -41,6 +41,7 @@ def test_every_field_changes_the_cache_key() -> None:
         "collapse_similar": False,
         "snippets": False,
         "expand": True,
+        "exact_counts": True,
         "filters": (("source", "cbc"),),
     }
     assert set(changed) == {f.name for f in fields(SearchRequest)}, "add the new field here"

@@ -60,12 +60,13 @@ def test_the_lock_admits_one_reindex_and_names_it(tmp_path: Path) -> None:
         pass
 
 
-def test_manifest_belongs_to_one_index(tmp_path: Path) -> None:
-    storage.write_manifest(tmp_path, "g000003", {"a.txt": [1, 2, 3, [["a", "h"]]]})
-    assert storage.read_manifest(tmp_path, "g000003") == {"a.txt": [1, 2, 3, [["a", "h"]]]}
-    assert storage.read_manifest(tmp_path, "g000004") == {}  # a manifest of another index
+def test_manifest_belongs_to_one_generation_of_one_index(tmp_path: Path) -> None:
+    storage.write_manifest(tmp_path, "g000003", 5, {"a.txt": [1, 2, 3]})
+    assert storage.read_manifest(tmp_path, "g000003", 5) == {"a.txt": [1, 2, 3]}
+    assert storage.read_manifest(tmp_path, "g000004", 5) == {}  # of another index
+    assert storage.read_manifest(tmp_path, "g000003", 6) == {}  # of another generation
     (tmp_path / storage.MANIFEST).write_text("{not json")
-    assert storage.read_manifest(tmp_path, "g000003") == {}
+    assert storage.read_manifest(tmp_path, "g000003", 5) == {}
 
 
 def test_meta_survives_damage(tmp_path: Path) -> None:

@@ -31,20 +31,15 @@ def test_postings_arrays_equal_whooshs_matcher(engine: SearchEngine) -> None:
             assert len(values) == len(expected)
 
 
-def test_column_and_length_reads_equal_one_by_one_reads(engine: SearchEngine) -> None:
-    with engine._searcher() as s:
-        reader = s.reader().leaf_readers()[0][0]
-        count = reader.doc_count_all()
-        column = reader.column_reader("phash", translate=False)
-        assert whoosh_internals.column_values(column, count) == [column[n] for n in range(count)]
-        raw = whoosh_internals.length_bytes(reader, "text")
-        assert raw is not None and 0 < len(raw) <= count  # trailing documents without text: none
-        from whoosh.util.numeric import byte_to_length
+def test_segments_are_copies_a_commit_may_change(engine: SearchEngine) -> None:
+    from indexer import storage
 
-        for docnum in range(count):
-            code = raw[docnum] if docnum < len(raw) else 0
-            got = byte_to_length(code) if code else 0
-            assert got == (reader.doc_field_length(docnum, "text") or 0)
+    ix = storage.open_index(engine.config.index_dir)
+    first = whoosh_internals.segments(ix)
+    first[0].delete_document(0)
+    again = whoosh_internals.segments(ix)
+    assert not again[0].is_deleted(0)  # the index on disk is untouched
+    assert whoosh_internals.segment_deleted(first[0]) == {0}
 
 
 def test_answer_lengths_from_falls_back_to_whoosh(engine: SearchEngine) -> None:
