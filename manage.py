@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -310,13 +311,30 @@ def stats(as_json: bool, source: Path | None, index: Path | None) -> None:
     print_stats(_engine(_config(source, index)).stats(), as_json)
 
 
-def _warm(engine: SearchEngine) -> None:
+def _catch_up(engine: SearchEngine, reindex: bool) -> None:
+    """Bring a served index up to date, then read ahead, while the server already answers.
+
+    Searchers see the new generation when it is published; the warm-up only
+    spares the first queries some reads. Runs in a background thread.
+    """
+    from indexer.errors import IndexLocked
+
     try:
+        if reindex:
+            try:
+                stats = engine.reindex()
+                click.echo(
+                    f"index up to date: {stats.articles} articles, {stats.paragraphs} paragraphs "
+                    f"(added {stats.added}, updated {stats.updated}, removed {stats.removed}) "
+                    f"in {stats.seconds:.2f}s"
+                )
+            except IndexLocked as exc:
+                click.echo(f"note: {exc}; serving the index as it is", err=True)
         engine.warm()
-    except BylineError:  # no index yet: the pages say how to make one
-        return
+    except BylineError as exc:
+        click.echo(f"error: {exc}", err=True)
     finally:
-        engine.close()  # the warm-up's searcher belongs to this thread, not to a server thread
+        engine.release()  # this thread's searcher; the server's threads keep theirs
 
 
 @cli.command()
@@ -345,7 +363,11 @@ def _warm(engine: SearchEngine) -> None:
 def serve(
     host: str, port: int, threads: int, no_reindex: bool, source: Path | None, index: Path | None
 ) -> None:
-    """Bring the index up to date, then serve the web UI with waitress.
+    """Serve the web UI with waitress, bringing the index up to date.
+
+    With no index yet, the documents are indexed first; otherwise the server
+    answers at once from the index as it is, and changes to the documents
+    are indexed in the background (searches see them when they are published).
 
     Example: python manage.py serve --port 8000
     """
@@ -356,15 +378,21 @@ def serve(
 
     config = _config(source, index)
     engine = _engine(config)
-    if not no_reindex:
+    try:
+        engine.generation()  # an index to serve already: answer now, catch up behind
+        have_index = True
+    except BylineError:
+        have_index = False
+    finally:
+        engine.release()
+    if not have_index and not no_reindex:
         click.echo(f"indexing {config.source_dir} into {config.index_dir} ...")
         try:
             print_stats(engine.reindex(progress=_progress_printer()), False)
         except IndexLocked as exc:
             click.echo(f"note: {exc}; serving the index as it is", err=True)
-    # Frequent words' posting lists go into memory before the first request
-    # (a few seconds for a 150,000-paragraph archive), so no early query pays for them.
-    _warm(engine)
+    elif have_index and not no_reindex:
+        click.echo(f"serving {config.index_dir}; checking {config.source_dir} for changes ...")
     app = create_app({"BYLINE_ENGINE": engine})
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="byline")
     listening = getattr(server, "effective_listen", None) or [
@@ -375,6 +403,13 @@ def serve(
         shown = f"[{shown}]" if ":" in shown else shown
         click.echo(f"Byline is running at http://{shown}:{bound_port}/")
     click.echo("Press Ctrl+C to stop.")
+    # Changes since the last run and the read-ahead happen while the server answers.
+    threading.Thread(
+        target=_catch_up,
+        args=(engine, have_index and not no_reindex),
+        name="byline-catch-up",
+        daemon=True,
+    ).start()
     try:
         server.run()
     finally:

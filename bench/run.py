@@ -100,12 +100,14 @@ def tree_rss(proc: Any) -> int:
     return total
 
 
-def run_child(args: list[str], timeout: float = 1800) -> tuple[dict[str, Any], int]:
-    """Run ``bench/run.py --child ...``; returns its JSON result and the tree's peak RSS."""
+def run_child(
+    args: list[str], timeout: float = 1800, script: str = "run.py"
+) -> tuple[dict[str, Any], int]:
+    """Run ``bench/<script> --child ...``; returns its JSON result and the tree's peak RSS."""
     import psutil
 
     proc = subprocess.Popen(
-        [PY, str(BENCH / "run.py"), "--child", *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [PY, str(BENCH / script), "--child", *args], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     ps = psutil.Process(proc.pid)
     peak = 0
@@ -227,20 +229,20 @@ def measure_queries(
         "queries": len(queries),
         "phrases": sum(q.startswith('"') for q in queries),
     }
-    from indexer import matching
+    from indexer.postings import CACHE
 
     def fresh(warm: bool) -> SearchEngine:
         """A new engine with an empty postings cache (as in a new process), warmed or not."""
-        matching.POSTINGS.clear()
+        CACHE.clear()
         engine = SearchEngine(IndexConfig(source_dir=ix, index_dir=ix))
         for q in queries[:20]:  # open the searcher, load the stem table and columns
             engine.search(q, per_page=11)  # another page size: these are not cached results
-        matching.POSTINGS.clear()
+        CACHE.clear()
         if warm:
             t = time.perf_counter()
             res["warm_terms"] = engine.warm()
             res["warm_seconds"] = time.perf_counter() - t
-            res["warm_cache_mb"] = matching.POSTINGS.used / 2**20
+            res["warm_cache_mb"] = CACHE.used / 2**20
         return engine
 
     # Distinct queries: every one is a result-cache miss, so this is the search path itself.

@@ -332,6 +332,12 @@ class SearchEngine:
         s.close()
         self._local.searcher = None
 
+    def release(self) -> None:
+        """Close the calling thread's searcher, if it has one (other threads keep theirs)."""
+        s: Searcher | None = getattr(self._local, "searcher", None)
+        if s is not None:
+            self._close(s)
+
     def close(self) -> None:
         """Close every searcher this engine opened (safe to call twice)."""
         with self._lock:

@@ -134,11 +134,16 @@ def restrict(request: SearchRequest, table: DocTable) -> Restriction:
 
 @dataclass(frozen=True)
 class Ranked:
-    """Matches and their final scores: all of them, or (``complete=False``) the best few."""
+    """The scored matches the page is cut from, and (when known) every match.
+
+    ``found`` holds every match with its score when there are few (or the
+    query has no plan); with many, only the best (top-k). ``matches`` is every
+    match, unscored, when facets, exact counts or date order need it.
+    """
 
     found: Matches
     terms: frozenset[str]
-    complete: bool
+    matches: np.ndarray | None
     total: int
     total_exact: bool
     plan: topk.Plan | None = None
@@ -157,20 +162,27 @@ def rank(
 ) -> Ranked:
     stats = Stats(searcher, table)
     plan = topk.make_plan(q)
-    need_all = request.facets or request.exact_counts or request.sort != "relevance"
     if plan is None:
         found = _evaluate(searcher, table, stats, q, mask)
-        return Ranked(found, terms, True, len(found), True)
+        return Ranked(found, terms, found.ids, len(found), True)
     limit = config.count_limit
-    if need_all or topk.upper_bound(table, stats, plan) <= limit:
+    if topk.upper_bound(table, stats, plan) <= limit:  # few postings: score them all
         found = topk.exhaustive(table, stats, plan, mask)
-        return Ranked(found, terms, True, len(found), True, plan)
+        return Ranked(found, terms, found.ids, len(found), True, plan)
+    if request.facets or request.exact_counts or request.sort != "relevance":
+        matches = topk.match_set(table, stats, plan, mask)
+        if request.sort != "relevance":  # date order: every match, no score needed
+            return Ranked(
+                Matches(matches, np.zeros(len(matches))), terms, matches, len(matches), True, plan
+            )
+        best = topk.top(table, stats, plan, want, groups, request.per_article or 1, mask)
+        return Ranked(best, terms, matches, len(matches), True, plan)
     counted = topk.count(table, stats, plan, limit, mask)
     if counted.exact:
         found = topk.exhaustive(table, stats, plan, mask)
-        return Ranked(found, terms, True, len(found), True, plan)
+        return Ranked(found, terms, found.ids, len(found), True, plan)
     best = topk.top(table, stats, plan, want, groups, request.per_article or 1, mask)
-    return Ranked(best, terms, False, counted.value, False, plan)
+    return Ranked(best, terms, None, counted.value, False, plan)
 
 
 def _evaluate(
@@ -218,19 +230,23 @@ def collapse_and_count(
     key: str | None,
     codes: np.ndarray | None,
 ) -> Counts:
-    ids = ranked.found.ids
-    arts = table.article[ids]
-    groups = codes[ids] if codes is not None else None
-    articles = len(np.unique(arts)) if len(arts) else 0
-    if not ranked.complete:  # only the best few were scored: the totals are lower bounds
+    groups = codes[ranked.found.ids] if codes is not None else None
+    if ranked.matches is None:  # only the best few are known: the totals are lower bounds
+        arts = table.article[ranked.found.ids]
+        articles = len(np.unique(arts)) if len(arts) else 0
         return Counts(ranked.total, False, articles, ranked.total, key, groups, arts)
+    arts = table.article[ranked.matches]
+    per_article = np.bincount(arts, minlength=table.articles + 1) if len(arts) else None
+    articles = int(np.count_nonzero(per_article[1:])) if per_article is not None else 0
     if request.grouped:
         shown = articles
-    elif groups is not None and len(groups):
-        shown = int(np.count_nonzero(groups == 0) + len(np.unique(groups[groups != 0])))
+    elif codes is not None and len(ranked.matches):
+        all_groups = codes[ranked.matches]
+        zero = int(np.count_nonzero(all_groups == 0))
+        shown = zero + int(np.count_nonzero(np.bincount(all_groups[all_groups != 0])))
     else:
-        shown = len(ids)
-    return Counts(len(ids), True, articles, shown, key, groups, arts)
+        shown = len(ranked.matches)
+    return Counts(len(ranked.matches), True, articles, shown, key, groups, arts)
 
 
 # --- 4. page ---------------------------------------------------------------------------------
@@ -326,8 +342,8 @@ class _Membership:
     def matching(self, docs: np.ndarray) -> np.ndarray:
         """The sorted global docnums among ``docs`` that match the query."""
         docs = np.unique(docs)
-        if self.ranked.complete:
-            return docs[np.isin(docs, self.ranked.found.ids, assume_unique=True)]
+        if self.ranked.matches is not None:
+            return docs[np.isin(docs, self.ranked.matches, assume_unique=True)]
         plan = self.ranked.plan
         assert plan is not None
         out = []
@@ -390,11 +406,16 @@ def hits(
 
 
 def facets_of(
-    table: DocTable, found: Matches, counts: Counts
+    table: DocTable, matches: np.ndarray
 ) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
-    """Facet counts and the coverage chart over the matching articles (one paragraph each)."""
-    arts, first = np.unique(counts.arts, return_index=True)
-    docs = found.ids[first[arts != 0]]
+    """Facet counts and the coverage chart over every matching article (one paragraph each)."""
+    arts = table.article[matches]
+    first = np.zeros(table.articles + 1, dtype=np.int64)
+    seen = np.zeros(table.articles + 1, dtype=bool)
+    first[arts[::-1]] = matches[::-1]  # any of an article's matches stands for it
+    seen[arts] = True
+    seen[0] = False
+    docs = first[seen]
     return tuple(facet_counts(table, docs).items()), coverage(table, docs)
 
 
@@ -481,7 +502,11 @@ def run(
         config,
         members,
     )
-    facet_values, buckets = facets_of(table, ranked.found, counts) if request.facets else ((), ())
+    facet_values, buckets = (
+        facets_of(table, ranked.matches)
+        if request.facets and ranked.matches is not None
+        else ((), ())
+    )
     return SearchPage(
         query=text,
         total=counts.total,

@@ -298,6 +298,65 @@ class SegmentPlan:
         final = np.where(matched, total * self.factors[self.kind[docs]], 0.0)
         return final, matched
 
+    # -- every match, without scores --------------------------------------------------------
+
+    def _present(
+        self, c: Clause, cache: dict[tuple[str, tuple[bytes, ...]], np.ndarray]
+    ) -> np.ndarray:
+        """One bool per document of the segment: does it hold the clause (the phrase, in order)?"""
+        key = (c.field, c.words)
+        found = cache.get(key)
+        if found is not None:
+            return found
+        out = np.zeros(self.docs, dtype=bool)
+        for i, w in enumerate(c.words):
+            lst = self.lists.get((c.field, w))
+            if lst is None:
+                out[:] = False
+                break
+            if i == 0:
+                out[lst.ids] = True
+            else:
+                word = np.zeros(self.docs, dtype=bool)
+                word[lst.ids] = True
+                out &= word
+        if c.phrase and out.any():
+            docs = np.flatnonzero(out)
+            ok = phrase_filter(self.table, c.field, list(c.words), docs + self.offset)
+            out[docs[~ok]] = False
+        cache[key] = out
+        return out
+
+    def matches(self) -> np.ndarray:
+        """Every matching local docnum, sorted: the same set :meth:`score` accepts, unscored.
+
+        One bool per document and one write per posting: far cheaper than
+        scoring, for facets, exact counts and date order, which need every
+        match but no score.
+        """
+        plan = self.plan
+        cache: dict[tuple[str, tuple[bytes, ...]], np.ndarray] = {}
+        matched = np.zeros(self.docs, dtype=bool)
+        for c in plan.flat:
+            matched |= self._present(c, cache)
+        if plan.tier_groups:
+            every = np.ones(self.docs, dtype=bool)
+            for g in plan.tier_groups:
+                has = np.zeros(self.docs, dtype=bool)
+                for c in g:
+                    has |= self._present(c, cache)
+                every &= has
+            matched |= every
+        for g in plan.required:
+            has = np.zeros(self.docs, dtype=bool)
+            for c in g:
+                has |= self._present(c, cache)
+            matched &= has
+        for c in plan.excluded:
+            matched &= ~self._present(c, cache)
+        matched &= self.live & (self.kind < len(KIND_NAMES))
+        return np.flatnonzero(matched)
+
     # -- which documents to look at ------------------------------------------------------
 
     def candidates(self, lo: int = 0, hi: int | None = None) -> np.ndarray:
@@ -428,6 +487,17 @@ def exhaustive(
     if not ids_parts:
         return Matches.empty()
     return Matches(np.concatenate(ids_parts).astype(np.int64), np.concatenate(score_parts))
+
+
+def match_set(
+    table: DocTable, stats: Stats, plan: Plan, restrict: np.ndarray | None = None
+) -> np.ndarray:
+    """Every matching global docnum of ``plan``, sorted, without scoring any."""
+    parts = []
+    for sp in segment_plans(table, stats, plan):
+        docs = sp.matches() + sp.offset
+        parts.append(docs[restrict[docs]] if restrict is not None else docs)
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
