@@ -186,6 +186,11 @@ def _request(
 @click.option(
     "--strict", is_flag=True, help="Fail on query syntax errors instead of reading words."
 )
+@click.option(
+    "--exact-counts",
+    is_flag=True,
+    help="Count every match (by default counts stop at count_limit: 'more than 10000').",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @location_options
 def search(
@@ -198,6 +203,7 @@ def search(
     all_similar: bool,
     facets: bool,
     strict: bool,
+    exact_counts: bool,
     as_json: bool,
     source: Path | None,
     index: Path | None,
@@ -216,6 +222,7 @@ def search(
         per_page=limit,
         strict=strict,
         facets=facets,
+        exact_counts=exact_counts,
     )
     result = _engine(_config(source, index)).search(request)
     if as_json:
@@ -225,10 +232,12 @@ def search(
         click.echo(f"note: {result.notice}")
     if result.corrected_query:
         click.echo(f"did you mean: {result.corrected_query}")
-    click.echo(
-        f"{result.total} paragraphs in {result.articles} articles "
-        f"(page {result.page} of {result.pages}, {result.took_ms:.1f} ms)"
+    counted = (
+        f"{result.total} paragraphs in {result.articles} articles"
+        if result.total_exact
+        else f"more than {result.total} paragraphs (--exact-counts counts them all)"
     )
+    click.echo(f"{counted} (page {result.page} of {result.pages}, {result.took_ms:.1f} ms)")
     for name, values in result.facets:
         if values:
             click.echo(f"{name}: " + ", ".join(f"{v.value} ({v.count})" for v in values))

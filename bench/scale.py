@@ -243,11 +243,11 @@ def measure_size(size: int, src: Path, tmp: Path, queries: list[str], args: Any)
     )
     res["query"] = out
     res["query_process_peak_rss_mb"] = peak / 2**20
-    q = out
+    warm, cold = out["byline_paragraph"], out["byline_paragraph_unwarmed"]
+    fts5 = f"; FTS5 p50 {out['fts5_snippets']['p50']:.2f}" if "fts5_snippets" in out else ""
     log(
-        f"  search warm p50 {q['byline_paragraph']['p50']:.2f} p95 {q['byline_paragraph']['p95']:.2f}"
-        f" ms; not warmed p50 {q['byline_paragraph_unwarmed']['p50']:.2f}"
-        + (f"; FTS5 p50 {q['fts5_snippets']['p50']:.2f}" if "fts5_snippets" in q else "")
+        f"  search warm p50 {warm['p50']:.2f} p95 {warm['p95']:.2f} ms; "
+        f"not warmed p50 {cold['p50']:.2f}{fts5}"
     )
     if "serve" not in args.skip:
         res["serve"] = serve_ready(ix, src, queries[0])

@@ -83,6 +83,7 @@ class SearchArgs:
     sort: str = "relevance"
     filters: tuple[tuple[str, str], ...] = ()
     similar: bool = False  # True: show every copy (collapse_similar=False)
+    exact: bool = False  # count every match (exact_counts=True)
 
     @property
     def filter(self) -> dict[str, str]:
@@ -99,6 +100,8 @@ class SearchArgs:
             out["sort"] = self.sort
         if self.similar:
             out["similar"] = "show"
+        if self.exact:
+            out["exact"] = 1
         if self.group != "article":
             out["group"] = self.group
         if self.per_page != current_app.config["BYLINE_PER_PAGE"]:
@@ -126,6 +129,7 @@ class SearchArgs:
             sort=self.sort,
             facets=True,
             collapse_similar=collapse,
+            exact_counts=self.exact,
             filters=self.filters,
         )
         return replace(request, **changes) if changes else request
@@ -193,7 +197,10 @@ def search_args() -> SearchArgs:
     filters = {name: _text_arg(name) for name in FILTERS if name != "date"}
     filters["date"] = _date_arg()
     ordered = tuple((name, filters[name]) for name in FILTERS if filters[name])
-    return SearchArgs(q, page, per_page, group, sort, ordered, similar == "show")
+    exact = request.args.get("exact", "").strip()
+    if exact not in ("", "0", "1"):
+        abort(400, description=f"exact must be 1 (or left out), not {exact[:30]!r}.")
+    return SearchArgs(q, page, per_page, group, sort, ordered, similar == "show", exact == "1")
 
 
 def run_search(args: SearchArgs) -> SearchPage:
