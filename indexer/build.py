@@ -416,15 +416,124 @@ def _incremental(
         if mapping:
             write_labels(ix, built.segment, mapping)
         new.append(built.segment)
+    segments = [s for s in segments if _live(s)] + new
+    try:
+        segments = _merge_small(ix, segments, config.segment_paragraphs)
+    except OSError as exc:
+        raise _write_failed(index_dir, exc) from None
     failpoints.reached("commit")
     try:
-        storage.write_toc(ix, [s for s in segments if s.doc_count_all()] + new, generation + 1)
+        storage.write_toc(ix, segments, generation + 1)
     except OSError as exc:
         raise _write_failed(index_dir, exc) from None
     storage.write_manifest(index_dir, name, generation + 1, files)
     storage.save_stems(index_dir, config.stemmer, words=added_words)
     storage.clean(index_dir, name)
     return counts
+
+
+#: An incremental run merges small segments once there are more than this many of a size.
+MAX_SMALL_SEGMENTS = 8
+
+
+def _live(segment: Any) -> int:
+    return int(segment.doc_count_all() - segment.deleted_count())
+
+
+def _merge_small(ix: FileIndex, segments: list[Any], limit: int) -> list[Any]:
+    """Merge the smallest segments when incremental runs have left too many of them.
+
+    Every run adds a segment; a query pays a little per segment, so small ones
+    are merged a tier at a time (below 1/8 of ``limit``, then below ``limit``),
+    at most one merge a run, the live paragraphs re-read from the segments
+    themselves. A full rebuild starts over with segments of ``limit``.
+    """
+    for tier in (max(1, limit // 8), limit):
+        small = sorted((s for s in segments if _live(s) < tier), key=_live)
+        if len(small) <= MAX_SMALL_SEGMENTS:
+            continue
+        chosen: list[Any] = []
+        total = 0
+        for segment in small:
+            if len(chosen) >= 2 and total + _live(segment) > tier:
+                break
+            chosen.append(segment)
+            total += _live(segment)
+        merged = _rewrite(ix, chosen)
+        ids = {s.segment_id() for s in chosen}
+        return [s for s in segments if s.segment_id() not in ids] + [merged]
+    return segments
+
+
+def _rewrite(ix: FileIndex, segments: list[Any]) -> Any:
+    """One new segment holding the live articles of ``segments`` (their labels kept)."""
+    from whoosh.reading import SegmentReader
+
+    from .columns import DUP_SUFFIX
+    from .models import Paragraph, paragraph_kind
+    from .sidecar import Sidecar, path_for
+
+    builder = SegmentBuilder(ix)
+    labels: dict[str, str] = {}
+    try:
+        for segment in segments:
+            side_path = path_for(ix.storage.folder, segment.segment_id())
+            try:
+                import json
+
+                labels.update(json.loads(side_path.with_suffix(DUP_SUFFIX).read_text("utf-8")))
+            except FileNotFoundError:
+                pass
+            side = Sidecar(side_path)
+            articles = side.array("doc.article")
+            ids = side.strings("article.id")
+            side.close()
+            reader = SegmentReader(ix.storage, ix.schema, segment)
+            try:
+                current: list[tuple[dict[str, Any], int]] = []
+                for docnum in range(segment.doc_count_all()):
+                    if reader.is_deleted(docnum) or articles[docnum] >= len(ids):
+                        continue
+                    if current and articles[docnum] != articles[current[0][1]]:
+                        builder.add(
+                            _article(
+                                ids[int(articles[current[0][1]])],
+                                current,
+                                Paragraph,
+                                paragraph_kind,
+                            )
+                        )
+                        current = []
+                    current.append((reader.stored_fields(docnum), docnum))
+                if current:
+                    builder.add(
+                        _article(
+                            ids[int(articles[current[0][1]])], current, Paragraph, paragraph_kind
+                        )
+                    )
+            finally:
+                reader.close()
+        built = builder.finish()
+    except BaseException:
+        builder.abort()
+        raise
+    kept = {aid: label for aid, label in labels.items()}
+    if kept:
+        write_labels(ix, built.segment, kept)
+    return built.segment
+
+
+def _article(
+    article_id: str, docs: list[tuple[dict[str, Any], int]], paragraph: Any, kind: Any
+) -> Article:
+    paragraphs = tuple(
+        paragraph(
+            article_id, f["paragraph_no"], kind(f["kind"]), f.get("text", ""), f.get("heading")
+        )
+        for f, _ in docs
+    )
+    meta = docs[0][0].get("article") or {"title": docs[0][0].get("title", "")}
+    return Article.from_meta(article_id, meta, paragraphs)
 
 
 def _words(article: Article) -> set[str]:

@@ -271,3 +271,31 @@ def test_a_stale_manifest_cannot_hide_a_change(newsroom: SearchEngine) -> None:
     (index_dir / storage.MANIFEST).write_text(json.dumps(manifest))
     stats = newsroom.reindex()
     assert stats.updated == 1 and ids(newsroom, "rain") == {"sport/final"}
+
+
+def test_small_segments_of_many_incremental_runs_are_merged(make_engine: Any) -> None:
+    engine = make_engine(
+        {
+            f"base/{n:02d}.txt": article(f"Story {n}", f"Harbour cargo report {n}.")
+            for n in range(30)
+        },
+        segment_paragraphs=40,
+    )
+    engine.reindex()
+    source = engine.config.source_dir
+    counts = []
+    for run in range(14):
+        (source / f"new/{run:02d}.txt").parent.mkdir(exist_ok=True)
+        (source / f"new/{run:02d}.txt").write_text(article(f"Late {run}", f"Harbour cargo {run}."))
+        (source / f"base/{run:02d}.txt").write_text(article(f"Story {run}", f"Edited cargo {run}."))
+        engine.reindex()
+        with engine._searcher() as s:
+            counts.append(len(s.reader().leaf_readers()))
+    assert max(counts) <= 2 + 8 + 1  # the rebuild's, at most 8 small ones, the new one
+    assert counts[-1] < counts[7] + 6  # merges happened
+    every = {h.article_id for h in engine.search("cargo", per_page=100, per_article=1).hits}
+    assert every == {f"base/{n:02d}" for n in range(30)} | {f"new/{n:02d}" for n in range(14)}
+    assert ids(engine, "edited") == {f"base/{n:02d}" for n in range(14)}
+    merged = engine.article("base/20")
+    assert merged is not None and merged.title == "Story 20" and merged.content_hash
+    assert engine.reindex().unchanged == 44  # the merged segments' hashes still match
