@@ -121,6 +121,11 @@ def clusters(
         return {}
     articles = articles.astype(np.int64)
     sizes = np.bincount(articles)
+    # Only fingerprints two articles share can join them: keep those (a small share of all).
+    distinct, counts = np.unique(fingerprints, return_counts=True)
+    keep = np.isin(fingerprints, distinct[counts > 1])
+    articles, fingerprints = articles[keep], fingerprints[keep]
+    del distinct, counts, keep
     order = np.lexsort((articles, fingerprints))
     fp, art = fingerprints[order], articles[order]
     starts = np.flatnonzero(np.concatenate(([True], fp[1:] != fp[:-1])))

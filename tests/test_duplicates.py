@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.duplicates import article_fingerprints, cluster_labels, jaccard, paragraph_key
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer.duplicates import (
+    article_fingerprints,
+    cluster_labels,
+    clusters,
+    jaccard,
+    paragraph_key,
+)
 from indexer.models import Paragraph
 
 from .conftest import dated_news_engine
@@ -67,3 +78,68 @@ def test_new_copies_join_the_cluster_the_index_already_has() -> None:
             yield "old", "old-label", frozenset({"p1", "p2"})
 
     assert cluster_labels({"new": frozenset({"p1", "p2"})}, existing) == {"new": "old-label"}
+
+
+def _arrays(batch: dict[str, frozenset[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    ids = sorted(batch)
+    arts, fps = [], []
+    for n, aid in enumerate(ids):
+        for fp in batch[aid]:
+            arts.append(n)
+            fps.append(int(fp, 16))
+    return ids, np.asarray(arts, dtype=np.int64), np.asarray(fps, dtype=np.uint64)
+
+
+def _labels(batch: dict[str, frozenset[str]]) -> dict[str, str]:
+    ids, arts, fps = _arrays(batch)
+    found = clusters(arts, fps, lambda numbers: [ids[n] for n in numbers])
+    return {aid: ids[found[n]] if n in found else aid for n, aid in enumerate(ids)}
+
+
+@given(
+    st.dictionaries(
+        st.text("abcdef", min_size=1, max_size=4),
+        st.frozensets(st.sampled_from([f"{n:016x}" for n in range(12)]), max_size=5),
+        max_size=25,
+    )
+)
+def test_the_array_clustering_gives_the_same_clusters(batch: dict[str, frozenset[str]]) -> None:
+    assert _labels(batch) == cluster_labels(batch)
+
+
+@pytest.mark.corpora
+@pytest.mark.slow
+def test_same_clusters_as_before_on_bbc_and_reuters() -> None:
+    from dataclasses import replace
+
+    from indexer.paragraphs import split_paragraphs
+
+    from .conftest import corpora_dir, read_folder
+
+    batch: dict[str, frozenset[str]] = {}
+    for name in ("bbc", "reuters21578"):
+        articles, _ = read_folder(corpora_dir(name))
+        for a in articles.values():
+            batch[f"{name}/{a.id}"] = article_fingerprints(split_paragraphs(replace(a)))
+    expected = cluster_labels(batch)
+    got = _labels(batch)
+    assert got == expected
+    assert sum(1 for aid, label in got.items() if aid != label) > 100  # there are copies
+
+
+def test_a_rebuild_labels_copies_across_its_segments(make_engine: Any) -> None:
+    body = "\n\n".join(
+        f"Paragraph {n} of the wire story about harbour strikes and cargo." for n in range(4)
+    )
+    files = {
+        f"a/{n:02d}.txt": f"Story {n}\n\nSomething else entirely number {n} here today.\n"
+        for n in range(40)
+    }
+    files.update({f"copy{n}.txt": f"Wire {n}\n\n{body}\n" for n in range(3)})
+    e = make_engine(files, segment_paragraphs=20)  # several segments
+    e.reindex()
+    with e._searcher() as s:
+        assert len(s.reader().leaf_readers()) > 2
+    page = e.search("harbour strikes", per_article=1)
+    assert [(h.article_id, h.similar) for h in page.hits] == [("copy0", 2)]
+    assert e.search("harbour strikes", per_article=1, collapse_similar=False).total == 12
