@@ -105,11 +105,11 @@ def reindex(
 
 def _has_sidecars(ix: FileIndex) -> bool:
     """Whether every segment's sidecar opens (an index of an older Byline has none)."""
-    from .columns import segment_files
+    from .columns import segment_files, segment_readers
     from .sidecar import Sidecar
 
     with ix.searcher() as s:
-        for reader, _ in s.reader().leaf_readers():
+        for reader, _ in segment_readers(s.reader()):
             try:
                 Sidecar(segment_files(reader)[0]).close()
             except SidecarError:
@@ -584,7 +584,7 @@ def _incremental_labels(table: DocTable, changed: list[Article], skip: set[int])
             if code in skip:
                 continue
             if code not in cache:
-                label = table.dup_label(int(table.dup[table.docs_of_article(code)[0]]))
+                label = table.dup_label(int(table.docs_of_article(code)[0]))
                 cache[code] = (label or table.article_id(code), fingerprints_of(code))
             label, fps = cache[code]
             yield table.article_id(code), label, fps

@@ -46,6 +46,16 @@ def segment_key(reader: Any) -> tuple[Any, ...]:
     )
 
 
+def segment_readers(reader: Any) -> list[tuple[Any, int]]:
+    """(segment reader, first docnum) of every segment of a reader; none for an empty
+    index (whose one reader has no segment)."""
+    return [
+        (r, offset)
+        for r, offset in reader.leaf_readers()
+        if getattr(r, "segment", None) is not None and r.segment() is not None
+    ]
+
+
 def segment_files(reader: Any) -> tuple[Path, Path]:
     """The sidecar and duplicate-label files of a segment reader's segment."""
     segment = reader.segment()
@@ -134,6 +144,7 @@ class _Arrays:
             if deleted:
                 live[np.asarray(deleted, dtype=np.int64) + offset] = False
         self.live = live
+        self.live_count = int(np.count_nonzero(live))
         self.segments = segments
         self.store: dict[str, Any] = {}
         self.lock = threading.RLock()  # an array may be built from others
@@ -183,13 +194,14 @@ class DocTable:
     """
 
     def __init__(self, searcher: Searcher) -> None:
-        leaves = searcher.reader().leaf_readers()
+        leaves = segment_readers(searcher.reader())
         self.readers = [r for r, _ in leaves]
         self.offsets = [offset for _, offset in leaves]
         self.size = searcher.reader().doc_count_all()
         self._arrays = _shared_arrays(leaves, self.size)
         self.segments = self._arrays.segments
         self.live = self._arrays.live
+        self.live_count = self._arrays.live_count
         counts = [s.articles for s in self.segments]
         #: Global code of each segment's first article (codes are 1-based).
         self.article_offsets = np.concatenate(([1], 1 + np.cumsum(counts, dtype=np.int64)))[:-1]
@@ -288,84 +300,111 @@ class DocTable:
         return found
 
     @property
-    def dup(self) -> np.ndarray:
-        """Every document's near-duplicate cluster code: its article's, unless it has copies."""
+    def article_key(self) -> np.ndarray:
+        """Every document's article as a key that means the same in every shard (0: none).
+
+        The 8-byte hash of the article id (:func:`~indexer.segment_writer.id_hash`).
+        """
 
         def build() -> np.ndarray:
-            article = self.article
-            labels = {label: n for n, label in enumerate(self._dup_labels())}
-            cluster = np.arange(self.articles + 1, dtype=np.int64)
-            if labels:
-                base = self.articles + 1
-                for s, first in zip(self.segments, self.article_offsets.tolist(), strict=True):
-                    found = s.dup_labels()
-                    for local, aid in enumerate(s.strings("article.id")):
-                        # a copy, or the article a cluster is named after (which an
-                        # incremental run may have joined without rewriting it)
-                        label = found.get(aid, aid if aid in labels else None)
-                        if label is not None:
-                            cluster[first + local] = base + labels[label]
-            out: np.ndarray = cluster[article]
+            keys = np.concatenate(
+                [np.zeros(1, np.uint64)] + [s.array("article.idhash") for s in self.segments]
+            )
+            out: np.ndarray = keys.view(np.int64)[self.article]
             return out
 
-        found: np.ndarray = self._arrays.get("dup", build)
+        found: np.ndarray = self._arrays.get("article.key", build)
         return found
-
-    def dup_label(self, code: int) -> str | None:
-        """The cluster label of a dup code when it is a cluster of copies, else None."""
-        if code <= self.articles:
-            return None
-        labels: list[str] = self._arrays.get("dup.labels", self._dup_labels)
-        return labels[code - self.articles - 1]
-
-    def _dup_labels(self) -> list[str]:
-        ordered: dict[str, int] = {}  # the first-seen order of the dup codes above
-        for s in self.segments:
-            found = s.dup_labels()
-            for aid in s.strings("article.id"):
-                if aid in found:
-                    ordered.setdefault(found[aid], len(ordered))
-        return list(ordered)
 
     @property
-    def phash_groups(self) -> np.ndarray:
-        """Every document's identical-paragraph group (dense codes; 0: no fingerprint)."""
+    def dup_key(self) -> np.ndarray:
+        """Every document's near-duplicate cluster as a key (the hash of its label; 0: none).
+
+        An article without copies is its own cluster, labelled by its id, so a
+        copy that a later run joins to it (label: that id) gets the same key.
+        """
+        from .segment_writer import id_hash
 
         def build() -> np.ndarray:
-            values = self.phash
-            distinct, inverse = np.unique(values, return_inverse=True)
-            return inverse if len(distinct) and distinct[0] == 0 else inverse + 1
+            parts = [np.zeros(1, np.uint64)]
+            for s in self.segments:
+                keys = s.array("article.idhash").copy()
+                found = s.dup_labels()
+                if found:
+                    for local, aid in enumerate(s.strings("article.id")):
+                        label = found.get(aid)
+                        if label is not None:
+                            keys[local] = id_hash(label)
+                parts.append(keys)
+            out: np.ndarray = np.concatenate(parts).view(np.int64)[self.article]
+            return out
 
-        found: np.ndarray = self._arrays.get("phash.groups", build)
+        found: np.ndarray = self._arrays.get("dup.key", build)
         return found
 
-    def _members(self, name: str, codes: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def dup_label(self, docnum: int) -> str:
+        """The near-duplicate cluster label of a document: its article's id, unless a copy."""
+        code = int(self.article[docnum])
+        if not code:
+            return ""
+        aid = self.article_id(code)
+        at = int(np.searchsorted(self.article_offsets, code, side="right")) - 1
+        labels: list[dict[str, str]] = self._arrays.get(
+            "dup.labels", lambda: [s.dup_labels() for s in self.segments]
+        )
+        return labels[at].get(aid, aid)
+
+    @property
+    def phash_key(self) -> np.ndarray:
+        """Every document's paragraph fingerprint as a key (0: none): identical paragraphs."""
+        found: np.ndarray = self._arrays.get("phash.key", lambda: self.phash.view(np.int64))
+        return found
+
+    def _members(self, name: str, keys: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums sorted by key, the keys in that order): who shares a key."""
+
         def build() -> tuple[np.ndarray, np.ndarray]:
-            values = codes()
+            values = keys()
             order = np.argsort(values, kind="stable")
-            starts = np.searchsorted(values[order], np.arange(int(values.max(initial=0)) + 2))
-            return order, starts
+            return order, values[order]
 
         found: tuple[np.ndarray, np.ndarray] = self._arrays.get(f"members.{name}", build)
         return found
 
-    def _docs(self, name: str, codes: Callable[[], np.ndarray], code: int) -> np.ndarray:
-        order, starts = self._members(name, codes)
-        if code < 0 or code + 1 >= len(starts):
-            return np.zeros(0, dtype=np.int64)
-        return order[starts[code] : starts[code + 1]].astype(np.int64)
+    def phash_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """(code of each document's fingerprint, the fingerprint of each code): dense codes
+        from 1, 0 for none, so the distinct fingerprints of a set of documents are
+        counted by marking, not by sorting."""
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            keys = self.phash_key
+            values, inverse = np.unique(keys, return_inverse=True)
+            codes = inverse.astype(np.int64) + 1
+            codes[keys == 0] = 0
+            return codes, np.concatenate(([0], values))
+
+        found: tuple[np.ndarray, np.ndarray] = self._arrays.get("phash.groups", build)
+        return found
+
+    def _docs(self, name: str, keys: Callable[[], np.ndarray], key: int) -> np.ndarray:
+        order, sorted_keys = self._members(name, keys)
+        lo, hi = (
+            np.searchsorted(sorted_keys, [key, key], side="left")[0],
+            np.searchsorted(sorted_keys, key, side="right"),
+        )
+        return np.sort(order[lo:hi]).astype(np.int64)
 
     def docs_of_article(self, code: int) -> np.ndarray:
         """Every document (global docnums, ascending) of one article."""
         return self._docs("article", lambda: self.article, code)
 
-    def docs_of_dup(self, code: int) -> np.ndarray:
-        """Every document of one near-duplicate cluster."""
-        return self._docs("dup", lambda: self.dup, code)
+    def docs_of_dup(self, key: int) -> np.ndarray:
+        """Every document of one near-duplicate cluster (by :attr:`dup_key`)."""
+        return self._docs("dup", lambda: self.dup_key, key)
 
-    def docs_of_phash(self, code: int) -> np.ndarray:
-        """Every document with one paragraph fingerprint (identical paragraphs)."""
-        return self._docs("phash", lambda: self.phash_groups, code)
+    def docs_of_phash(self, key: int) -> np.ndarray:
+        """Every document with one paragraph fingerprint (by :attr:`phash_key`)."""
+        return self._docs("phash", lambda: self.phash_key, key)
 
     def segment_of(self, docnum: int) -> tuple[int, int]:
         """(segment index, docnum within it) of a global docnum."""

@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 from whoosh.searching import Searcher
 
-from . import build, feedback, search, storage, whoosh_internals
+from . import build, feedback, search, storage, topk, whoosh_internals
 from .analysis import analyze
-from .columns import doc_table
+from .columns import doc_table, segment_readers
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
@@ -30,6 +29,7 @@ from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
 from .scoring import weighting
+from .shards import local_shards
 from .sidecar import SidecarError
 
 #: Result pages kept per engine (keyed by query, paging and index generation).
@@ -137,7 +137,9 @@ class SearchEngine:
                 if result is not None:
                     self._results.move_to_end(key)
             if result is None:
-                result = search.run(s, request, self.config, expansion)
+                result = search.run(
+                    s, local_shards(s, self.config), request, self.config, expansion
+                )
                 with self._lock:
                     self._results[key] = result
                     while len(self._results) > RESULT_CACHE_SIZE:
@@ -188,32 +190,19 @@ class SearchEngine:
         postings cache (``postings_cache_mb``). Returns the lists read.
         """
         from .analysis import load_stemmer
-        from .columns import doc_table
+        from .matching import Stats
         from .postings import CACHE
 
         load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
-        read = 0
         with self._searcher() as s:
             table = doc_table(s)
-            for name in ("article", "kind", "date", "phash", "dup"):
+            for name in ("article", "kind", "date", "dup_key", "article_key"):
                 getattr(table, name)
+            table.phash_groups()
             for field in ("title", "text"):
                 table.lengths(field)
-            room = int(CACHE.budget * 0.5)
-            for segment in table.segments:
-                for field in ("text", "title"):
-                    fp = segment.field(field)
-                    info = segment.side.array(f"{field}.info")
-                    for at in np.argsort(-info[:, 0], kind="stable")[:2000].tolist():
-                        df = int(info[at, 0])
-                        room -= df * 6
-                        if room < 0 or df < 256:
-                            break
-                        from .postings import Term
-
-                        fp.postings(Term(df, int(info[at, 1]), int(info[at, 2]), int(info[at, 3])))
-                        read += 1
-        return read
+            shards = local_shards(s, self.config)
+            return topk.warm(table, Stats(s, table, shards.stats), CACHE.budget // 2)
 
     def article(self, article_id: str) -> Article | None:
         """The whole article with every paragraph (boilerplate included), or None."""
@@ -312,7 +301,7 @@ class SearchEngine:
                 raise storage.corrupt(self.config.index_dir, exc) from None
             try:
                 doc_table(s)  # every segment's sidecar opens, or the index is damaged
-                for reader, _ in s.reader().leaf_readers():
+                for reader, _ in segment_readers(s.reader()):
                     _table_lengths(reader)  # phrases with slop are still scored by Whoosh
             except SidecarError as exc:
                 s.close()

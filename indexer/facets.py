@@ -8,6 +8,7 @@ lookups: the cost is a few array operations over the matching articles.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,33 +20,57 @@ FACET_FIELDS = ("source", "section", "place")
 MAX_FACET_VALUES = 12
 
 
-def facet_counts(table: DocTable, docs: np.ndarray) -> dict[str, tuple[FacetValue, ...]]:
-    """Counts of matching articles by source, section, place and year (one doc per article)."""
-    out: dict[str, tuple[FacetValue, ...]] = {}
+@dataclass
+class FacetCounts:
+    """Matching articles by facet value and by day: what shards count and a coordinator adds up.
+
+    Articles never span shards, so the sums are exact; the lists shown are cut
+    from the sums (most first, ties by value), never from each shard's own top.
+    """
+
+    values: dict[str, Counter[str]] = field(default_factory=dict)
+    days: Counter[int] = field(default_factory=Counter)
+
+    def add(self, other: FacetCounts) -> None:
+        for name, counts in other.values.items():
+            self.values.setdefault(name, Counter()).update(counts)
+        self.days.update(other.days)
+
+
+def count_facets(table: DocTable, docs: np.ndarray) -> FacetCounts:
+    """Facet counts of ``docs`` (one paragraph per matching article)."""
+    out = FacetCounts()
     for name in FACET_FIELDS:
         counts: Counter[str] = Counter()
         for raw, n in _value_counts(table, name, docs):
             for value in raw.split(","):
                 if value.strip():
                     counts[value.strip()] += n
-        out[name] = tuple(FacetValue(v, n) for v, n in counts.most_common(MAX_FACET_VALUES))
+        out.values[name] = counts
+    days, per_day = np.unique(table.date[docs], return_counts=True)
+    out.days = Counter(
+        {int(d): int(c) for d, c in zip(days.tolist(), per_day.tolist(), strict=True) if d > 0}
+    )
+    return out
+
+
+def facet_lists(counts: FacetCounts) -> dict[str, tuple[FacetValue, ...]]:
+    """The facets shown: the most frequent values of each (ties by value), and every year."""
+    out: dict[str, tuple[FacetValue, ...]] = {}
+    for name in FACET_FIELDS:
+        found = counts.values.get(name, Counter())
+        ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
+        out[name] = tuple(FacetValue(v, n) for v, n in ranked)
     years: Counter[str] = Counter()
-    for day, n in _days(table, docs).items():
-        years[str(day.year)] += n
+    for day, n in counts.days.items():
+        years[str(date.fromordinal(day).year)] += n
     out["year"] = tuple(FacetValue(y, n) for y, n in sorted(years.items()))
     return out
 
 
-def _days(table: DocTable, docs: np.ndarray) -> Counter[date]:
-    """Matching articles per day (undated ones left out)."""
-    days, counts = np.unique(table.date[docs], return_counts=True)
-    return Counter(
-        {
-            date.fromordinal(int(d)): int(n)
-            for d, n in zip(days.tolist(), counts.tolist(), strict=True)
-            if d > 0
-        }
-    )
+def facet_counts(table: DocTable, docs: np.ndarray) -> dict[str, tuple[FacetValue, ...]]:
+    """Counts of matching articles by source, section, place and year (one doc per article)."""
+    return facet_lists(count_facets(table, docs))
 
 
 def _value_counts(table: DocTable, name: str, docs: np.ndarray) -> list[tuple[str, int]]:
@@ -57,7 +82,12 @@ def _value_counts(table: DocTable, name: str, docs: np.ndarray) -> list[tuple[st
 
 def coverage(table: DocTable, docs: np.ndarray) -> tuple[Bucket, ...]:
     """Matching articles per day, month or year, chosen from the span of their dates."""
-    days = _days(table, docs)
+    return coverage_of(count_facets(table, docs).days)
+
+
+def coverage_of(by_day: Counter[int]) -> tuple[Bucket, ...]:
+    """The coverage chart of matching articles per day number (``date.toordinal()``)."""
+    days = Counter({date.fromordinal(d): n for d, n in by_day.items()})
     if not days:
         return ()
     first, last = min(days), max(days)

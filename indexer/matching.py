@@ -23,7 +23,9 @@ from whoosh.searching import Searcher
 from . import whoosh_internals
 from .columns import LENGTHS, DocTable
 from .models import KIND_NAMES
+from .postings import CACHE
 from .schema import POSTED_FIELDS
+from .stats import GlobalStats
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -54,16 +56,21 @@ class Stats:
     Whoosh counts them), the average field length of the whole index.
     """
 
-    def __init__(self, searcher: Searcher, table: DocTable) -> None:
+    def __init__(
+        self, searcher: Searcher, table: DocTable, collection: GlobalStats | None = None
+    ) -> None:
         self.searcher = searcher
         self.table = table
+        self.collection = collection
         w = searcher.weighting
         self.k1 = float(w.K1)
         self._b = {f: whoosh_internals.field_b(w, f) for f in POSTED_FIELDS}
         self._idf: dict[tuple[str, bytes], float] = {}
         self._avgfl: dict[str, float] = {}
         self.factors = getattr(w, "factors", {})
-        self.doc_count_all = searcher.doc_count_all()
+        self.doc_count_all = (
+            collection.doc_count_all if collection is not None else searcher.doc_count_all()
+        )
 
     def b(self, field: str) -> float:
         return self._b[field]
@@ -72,13 +79,26 @@ class Stats:
         key = (field, text)
         found = self._idf.get(key)
         if found is None:
-            found = self._idf[key] = float(self.searcher.idf(field, text))
+            if self.collection is not None:
+                found = self.collection.idf(field, text)
+            else:
+                found = float(self.searcher.idf(field, text))
+            self._idf[key] = found
         return found
+
+    def doc_frequency(self, field: str, text: bytes) -> int:
+        if self.collection is not None:
+            return self.collection.doc_frequency(field, text)
+        return int(self.searcher.doc_frequency(field, text))
 
     def avgfl(self, field: str) -> float:
         found = self._avgfl.get(field)
         if found is None:
-            found = self._avgfl[field] = float(self.searcher.avg_field_length(field) or 1)
+            if self.collection is not None:
+                found = self.collection.avgfl(field)
+            else:
+                found = float(self.searcher.avg_field_length(field) or 1)
+            self._avgfl[field] = found
         return found
 
     def kind_factors(self) -> np.ndarray:
@@ -94,24 +114,94 @@ class Stats:
         return (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / self.avgfl(field)))
 
 
-def term_matches(stats: Stats, field: str, text: bytes) -> Matches:
-    """Every document (global docnums, deleted included) holding a term, with its BM25 score."""
-    table = stats.table
-    id_parts, tf_parts = [], []
+#: Postings per block of a :class:`TermList`: the unit its bounds are kept for.
+BLOCK = 64
+
+
+def doc_type(size: int) -> type[np.signedinteger]:
+    """The docnum type of lists and candidates: 4 bytes a posting while docnums fit.
+
+    Every docnum array a search compares with a list is of this one type, so
+    numpy never copies a list to compare it with another type.
+    """
+    return np.int32 if size < 2**31 else np.int64
+
+
+@dataclass(frozen=True)
+class TermList:
+    """One word's postings in every segment as one list: global docnums and BM25 impacts.
+
+    ``impacts`` is each posting's score (idf times BM25, before boosts and kind
+    factors); ``block_bound`` is the best impact of every :data:`BLOCK`
+    postings, whose first and last docnums are ``block_first`` and
+    ``block_last``. Scoring a candidate is a lookup, and a block's bound is its
+    true best score, not a bound from its largest frequency and shortest
+    length taken apart.
+    """
+
+    ids: np.ndarray  # sorted, of :func:`doc_type`
+    impacts: np.ndarray  # float64
+    block_first: np.ndarray
+    block_last: np.ndarray
+    block_bound: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return sum(
+            a.nbytes
+            for a in (self.ids, self.impacts, self.block_first, self.block_last, self.block_bound)
+        )
+
+
+def term_list(table: DocTable, stats: Stats, field_name: str, word: bytes) -> TermList | None:
+    """A word's :class:`TermList` in ``table`` (None if no segment has it), through the cache.
+
+    The cache key holds every number the impacts depend on, so an entry is
+    never stale: segments never change, and new statistics make a new key.
+    """
+    idf, avgfl = stats.idf(field_name, word), stats.avgfl(field_name)
+    key = (
+        "list",
+        tuple(s.key for s in table.segments),
+        field_name,
+        word,
+        idf,
+        avgfl,
+        stats.k1,
+        stats.b(field_name),
+    )
+    found = CACHE.get(key)
+    if found is not None:
+        return TermList(*found) if len(found[0]) else None
+    dtype = doc_type(table.size)
+    ids_parts, tf_parts = [], []
     for segment, offset in zip(table.segments, table.offsets, strict=True):
-        fp = segment.field(field)
-        t = fp.term(text)
+        fp = segment.field(field_name)
+        t = fp.term(word)
         if t is None:
             continue
-        ids, tf = fp.postings(t)
-        id_parts.append(ids.astype(np.int64) + offset)
+        ids, tf = fp.read(t)
+        ids_parts.append(ids.astype(dtype) + offset)
         tf_parts.append(tf)
-    if not id_parts:
+    if not ids_parts:
+        CACHE.put(key, (np.zeros(0, dtype=dtype),) * 5)
+        return None
+    ids = np.concatenate(ids_parts)
+    length = LENGTHS[table.length_bytes(field_name)[ids]]
+    impacts = idf * stats.bm25(field_name, np.concatenate(tf_parts).astype(np.float64), length)
+    starts = np.arange(0, len(ids), BLOCK)
+    ends = np.minimum(starts + BLOCK, len(ids)) - 1
+    made = TermList(ids, impacts, ids[starts], ids[ends], np.maximum.reduceat(impacts, starts))
+    CACHE.put(key, (made.ids, made.impacts, made.block_first, made.block_last, made.block_bound))
+    return made
+
+
+def term_matches(stats: Stats, field: str, text: bytes) -> Matches:
+    """Every document (global docnums, deleted included) holding a term, with its BM25 score."""
+    found = term_list(stats.table, stats, field, text)
+    if found is None:
         return Matches.empty()
-    ids = np.concatenate(id_parts)
-    tf = np.concatenate(tf_parts).astype(np.float64)
-    lengths = LENGTHS[table.length_bytes(field)[ids]]
-    return Matches(ids, stats.idf(field, text) * stats.bm25(field, tf, lengths))
+    return Matches(found.ids.astype(np.int64), found.impacts)
 
 
 class Evaluator:
@@ -258,7 +348,7 @@ def phrase_filter(table: DocTable, field: str, words: list[bytes], docs: np.ndar
                 keys = _EMPTY_IDS
                 break
             ids, tf = fp.postings(t)
-            rows = np.searchsorted(ids, local)
+            rows = np.searchsorted(ids, local.astype(ids.dtype))  # one type: no copy of ids
             owner, pos = fp.positions(t, tf, rows)
             shifted = (local[owner].astype(np.int64) << POSITION_BITS) | (
                 pos.astype(np.int64) - i + 1

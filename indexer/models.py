@@ -199,6 +199,8 @@ class SearchPage:
     #: False when ``total`` is only a lower bound: more than ``count_limit`` paragraphs match
     #: (ask ``exact_counts=True`` to count them all); ``articles`` then counts those found so far.
     total_exact: bool = True
+    #: Set when part of a clustered archive did not answer: which part the page lacks.
+    partial: str | None = None
 
     def facet(self, name: str) -> tuple[FacetValue, ...]:
         return dict(self.facets).get(name, ())
@@ -208,6 +210,7 @@ class SearchPage:
             "query": self.query,
             "total": self.total,
             "total_exact": self.total_exact,
+            "partial": self.partial,
             "articles": self.articles,
             "page": self.page,
             "pages": self.pages,

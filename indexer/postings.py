@@ -1,16 +1,12 @@
 """Posting lists of ``title`` and ``text`` as arrays, from each segment's sidecar.
 
 A term's list is three arrays in document order (segment docnums, term
-frequencies, and positions, flat), plus skip blocks of
-:data:`~indexer.sidecar.BLOCK` postings, each with its first and last
-docnum, largest term frequency and shortest field length: an upper bound on
-the BM25 score of every document in the block, whatever the ranking
-parameters, which is what top-k search skips by (:mod:`indexer.topk`).
-
-Lists are read with one ``pread`` each and kept in a shared cache within a
-byte budget: the frequent words every query repeats stay in memory, the rest
-cost a read from the page cache. Segments never change once written, so an
-entry never goes stale; it ages out.
+frequencies, and positions, flat). Lists are read with one ``pread`` each
+and kept in a shared cache within a byte budget, beside the whole-index
+lists top-k search makes of them (:mod:`indexer.topk`): the frequent words
+every query repeats stay in memory, the rest cost a read from the page
+cache. Segments never change once written, so an entry never goes stale; it
+ages out.
 """
 
 from __future__ import annotations
@@ -22,17 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .sidecar import BLOCK, Sidecar, term_key
-
-
-@dataclass(frozen=True)
-class Blocks:
-    """Skip blocks of one posting list: block ``i`` holds postings ``i*BLOCK`` onwards."""
-
-    first: np.ndarray  # uint32 first docnum
-    last: np.ndarray  # uint32 last docnum
-    maxtf: np.ndarray  # uint16
-    minlen: np.ndarray  # uint8, byte-coded like Whoosh's lengths
+from .sidecar import Sidecar, term_key
 
 
 @dataclass(frozen=True)
@@ -42,7 +28,6 @@ class Term:
     df: int
     post: int
     pos: int
-    block: int
 
 
 class _Cache:
@@ -117,10 +102,10 @@ class FieldPostings:
         result = None
         while at < len(self._keys) and self._keys[at] == k:  # equal hashes: compare the bytes
             if self._term_text(at) == text:
-                df, post, pos, block = (
+                df, post, pos = (
                     int(v) for v in self.side.slice(f"{self.field}.info", at, at + 1)[0]
                 )
-                result = Term(df, post, pos, block)
+                result = Term(df, post, pos)
                 break
             at += 1
         with self._lock:
@@ -128,6 +113,13 @@ class FieldPostings:
                 self._terms.clear()
             self._terms[text] = result
         return result
+
+    def frequent(self, most: int, min_df: int) -> list[bytes]:
+        """The terms of the ``most`` longest lists (of at least ``min_df`` postings), longest
+        first."""
+        df = self.side.array(f"{self.field}.info")[:, 0]
+        order = np.argsort(-df, kind="stable")[:most]
+        return [self._term_text(int(at)) for at in order.tolist() if df[at] >= min_df]
 
     def _term_text(self, at: int) -> bytes:
         ends = self.side.slice(f"{self.field}.terms.ends", at - 1 if at else 0, at + 1)
@@ -146,17 +138,16 @@ class FieldPostings:
             CACHE.put(key, found)
         return found[0], found[1]
 
-    def blocks(self, t: Term) -> Blocks:
-        key = (*self.key, t.post, "blocks")
-        found = CACHE.get(key)
-        if found is None:
-            n = (t.df + BLOCK - 1) // BLOCK
-            found = tuple(
-                self.side.slice(f"{self.field}.blk.{name}", t.block, t.block + n)
-                for name in ("first", "last", "maxtf", "minlen")
-            )
-            CACHE.put(key, found)
-        return Blocks(*found)
+    def read(self, t: Term) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, term frequencies) of a term, read past the cache (for lists the
+        caller caches in another form)."""
+        found = CACHE.get((*self.key, t.post))
+        if found is not None:
+            return found[0], found[1]
+        return (
+            self.side.slice(f"{self.field}.ids", t.post, t.post + t.df),
+            self.side.slice(f"{self.field}.tf", t.post, t.post + t.df),
+        )
 
     def positions(self, t: Term, tf: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the postings at ``rows`` (indexes into the term's list), as

@@ -8,13 +8,16 @@ Kept apart from query parsing so ranking can be tuned (and measured with
 from __future__ import annotations
 
 from math import log
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from .config import IndexConfig
+
+if TYPE_CHECKING:
+    from .stats import GlobalStats
 
 
 def lucene_idf(n: int, N: int) -> float:
@@ -43,10 +46,25 @@ class NewsBM25F(BM25F):
         super().__init__(**kwargs)
         self.factors = factors
         self.idf_formula = IDF[idf]
+        #: Statistics of the whole collection, when this searcher holds only part of it (a shard).
+        self.collection: GlobalStats | None = None
 
     def idf(self, searcher: Searcher, fieldname: str, text: str) -> float:
+        if self.collection is not None:
+            return self.collection.idf(fieldname, _bytes(text))
         parent = searcher.get_parent()
         return self.idf_formula(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+    def scorer(self, searcher: Searcher, fieldname: str, text: Any, qf: float = 1) -> Any:
+        found = super().scorer(searcher, fieldname, text, qf=qf)
+        if self.collection is not None and hasattr(found, "avgfl"):
+            found.idf = self.collection.idf(fieldname, _bytes(text))
+            found.avgfl = self.collection.avgfl(fieldname)
+        return found
+
+
+def _bytes(text: Any) -> bytes:
+    return text if isinstance(text, bytes) else str(text).encode("utf-8")
 
 
 def weighting_factors(searcher: Searcher, kinds: list[str]) -> np.ndarray:

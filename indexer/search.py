@@ -1,437 +1,154 @@
-"""A SearchRequest in, a SearchPage out: restrict, rank, collapse and count, page, hits.
+"""A SearchRequest in, a SearchPage out: the coordinator of a search over one or more shards.
 
-Works on an open Whoosh searcher handed in by the engine and returns plain
-frozen dataclasses; nothing here keeps a Whoosh object past the call.
+The stages, with where each runs:
 
-* **restrict**: filters from the query text and from the request become one
-  mask over the documents (a bad filter value is an error when strict, a
-  notice otherwise);
-* **rank**: the parsed query is planned (:mod:`indexer.topk`). When every
-  match is needed (facets, exact counts, date order) or there are few, all
-  matches are scored; otherwise only enough to fill the requested page, and
-  the total is counted up to ``count_limit`` ("more than 10,000");
-* **collapse and count**: identical paragraphs, or near-duplicate articles when
-  grouped, share a group; totals count paragraphs, articles and what is shown;
-* **page**: the best matches of the requested page, at most ``per_article``
-  per group;
-* **hits**: each shown match copied out of the index with its snippet, "+k
-  more" and "and N similar" counted for it, plus facets and the coverage
-  chart when asked for.
+* **restrict** (here): filters from the query text and from the request are
+  read and checked (a bad value is an error when strict, a notice otherwise);
+  each shard turns them into a mask over its documents;
+* **parse** (here): the query language, against the index's own vocabulary;
+* **rank** (each shard, :meth:`~indexer.shards.Shard.query`): the best
+  candidates for the page (top-k; every match when facets, exact counts or
+  date order need them), and the shard's counts;
+* **collapse and count** (here): the shards' candidates merged into one
+  ranking with identical paragraphs, or near-duplicate articles, collapsed;
+  totals added up, exact up to ``count_limit``;
+* **page** (here): the places of the requested page;
+* **hits** (each shard, :meth:`~indexer.shards.Shard.fetch`): the page's
+  matches copied out with their snippets, "+k more in this article" and the
+  shard's share of "and N similar"; facets and the coverage chart from the
+  shards' counts.
+
+In one process the whole index is one shard; on a cluster each Ray actor holds
+one (:mod:`indexer.cluster`). Nothing here keeps a Whoosh object past the call.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters, topk
-from .analysis import words as analyzed_words
-from .columns import DocTable, doc_table
+from . import filters
 from .config import IndexConfig
 from .errors import QueryError
-from .facets import coverage, facet_counts
-from .highlighting import snippet
-from .matching import Evaluator, Matches, Stats
-from .models import KIND_NAMES, Bucket, FacetValue, Hit, SearchPage, paragraph_kind
+from .facets import FacetCounts, coverage_of, facet_lists
+from .models import Bucket, FacetValue, Hit, SearchPage
 from .parsing import expand_query, parse, suggest
 from .request import SearchRequest
+from .shards import FetchSpec, QuerySpec, ShardAnswer, ShardFetched, check_filters, top_positions
 
-# --- 1. restrict --------------------------------------------------------------------------
+
+class Shards(Protocol):
+    """The shards a coordinator searches: one in-process, several on a cluster."""
+
+    def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        """Every shard's answer, None for a shard that could not answer."""
+
+    def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        """The page's hits and group counts, from the shards asked (None: not asked)."""
+
+    def owners(self, docs: np.ndarray) -> np.ndarray:
+        """The index of the shard holding each global docnum."""
+
+    @property
+    def size(self) -> int:
+        """How many shards there are."""
 
 
 @dataclass(frozen=True)
 class Restriction:
-    """The words left to parse, the filters in force, and the documents they allow."""
+    """The words left to parse, the filters in force, and a notice if some were dropped."""
 
     words: str
     active: tuple[tuple[str, str], ...]
-    mask: np.ndarray | None
     notice: str | None
 
 
-_MASKS: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], np.ndarray] = OrderedDict()
-_MASKS_KEPT = 16
-_masks_lock = threading.Lock()
-
-
-def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.ndarray | None:
-    """The documents every filter allows (None without filters); QueryError for a bad value."""
-    if not pairs:
-        return None
-    key = (id(table.live), pairs)
-    with _masks_lock:
-        found = _MASKS.get(key)
-        if found is not None:
-            _MASKS.move_to_end(key)
-            return found
-    mask = np.ones(table.size, dtype=bool)
-    for name, value in pairs:
-        mask &= _filter_mask(table, name, value)
-    with _masks_lock:
-        _MASKS[key] = mask
-        while len(_MASKS) > _MASKS_KEPT:
-            _MASKS.popitem(last=False)
-    return mask
-
-
-def _filter_mask(table: DocTable, name: str, value: str) -> np.ndarray:
-    kind = filters.BY_NAME[filters.check_name(name)].kind
-    if kind == "date":
-        low, high = filters.date_range(value).days()
-        days = table.date
-        mask = days > 0
-        if low is not None:
-            mask &= days >= low
-        if high is not None:
-            mask &= days <= high
-        return mask
-    if kind == "kind":
-        return np.isin(table.kind, [KIND_NAMES.index(k) for k in filters.kinds(value)])
-    if kind == "exact":  # dup: one cluster's copies (a label), or one article alone
-        dup = table.dup
-        clusters = [c for c in np.unique(dup).tolist() if table.dup_label(c) == value]
-        if not clusters:
-            ids = table.article_ids()
-            alone = [i for i, aid in enumerate(ids) if aid == value and i]
-            return np.isin(table.article, alone) if alone else np.zeros(table.size, bool)
-        return np.isin(dup, clusters)
-    codes, values = table.article_codes(name)
-    if kind == "keyword":
-        wanted = set(filters.keyword_values(value))
-        ok = [
-            i
-            for i, v in enumerate(values)
-            if i and wanted & {part.strip().lower() for part in v.split(",")}
-        ]
-    else:  # words: every word of the value in the byline
-        need = set(filters.author_words(value))
-        ok = [i for i, v in enumerate(values) if i and need <= set(analyzed_words(v))]
-    allowed = np.zeros(len(values), dtype=bool)
-    allowed[ok] = True
-    by_doc: np.ndarray = allowed[codes][table.article]
-    return by_doc
-
-
-def restrict(request: SearchRequest, table: DocTable) -> Restriction:
+def restrict(request: SearchRequest) -> Restriction:
     words, in_query = filters.extract(request.query)
     active = filters.normalize({**in_query, **dict(request.filters)})
     try:
-        return Restriction(words, active, restriction_mask(table, active), None)
+        check_filters(active)
+        return Restriction(words, active, None)
     except QueryError as exc:
         if request.strict:
             raise
-        return Restriction(words, (), None, f"Filters were ignored: {exc}.")
-
-
-# --- 2. rank -------------------------------------------------------------------------------
+        return Restriction(words, (), f"Filters were ignored: {exc}.")
 
 
 @dataclass(frozen=True)
-class Ranked:
-    """The scored matches the page is cut from, and (when known) every match.
+class Merged:
+    """The shards' answers as one: candidates in one list, counts added up."""
 
-    ``found`` holds every match with its score when there are few (or the
-    query has no plan); with many, only the best (top-k). ``matches`` is every
-    match, unscored, when facets, exact counts or date order need it.
-    """
-
-    found: Matches
-    terms: frozenset[str]
-    matches: np.ndarray | None
-    total: int
-    total_exact: bool
-    plan: topk.Plan | None = None
-
-
-def rank(
-    searcher: Searcher,
-    table: DocTable,
-    q: wq.Query,
-    terms: frozenset[str],
-    request: SearchRequest,
-    config: IndexConfig,
-    mask: np.ndarray | None,
-    groups: np.ndarray | None,
-    want: int,
-) -> Ranked:
-    stats = Stats(searcher, table)
-    plan = topk.make_plan(q)
-    if plan is None:
-        found = _evaluate(searcher, table, stats, q, mask)
-        return Ranked(found, terms, found.ids, len(found), True)
-    limit = config.count_limit
-    if topk.upper_bound(table, stats, plan) <= limit:  # few postings: score them all
-        found = topk.exhaustive(table, stats, plan, mask)
-        return Ranked(found, terms, found.ids, len(found), True, plan)
-    if request.facets or request.exact_counts or request.sort != "relevance":
-        matches = topk.match_set(table, stats, plan, mask)
-        if request.sort != "relevance":  # date order: every match, no score needed
-            return Ranked(
-                Matches(matches, np.zeros(len(matches))), terms, matches, len(matches), True, plan
-            )
-        best = topk.top(table, stats, plan, want, groups, request.per_article or 1, mask)
-        return Ranked(best, terms, matches, len(matches), True, plan)
-    counted = topk.count(table, stats, plan, limit, mask)
-    if counted.exact:
-        found = topk.exhaustive(table, stats, plan, mask)
-        return Ranked(found, terms, found.ids, len(found), True, plan)
-    best = topk.top(table, stats, plan, want, groups, request.per_article or 1, mask)
-    return Ranked(best, terms, None, counted.value, False, plan)
-
-
-def _evaluate(
-    searcher: Searcher, table: DocTable, stats: Stats, q: wq.Query, mask: np.ndarray | None
-) -> Matches:
-    """Any other query shape: every match, scored through the query tree."""
-    found = Evaluator(searcher, table, stats).run(q)
-    keep = table.kind[found.ids] < len(KIND_NAMES)  # never the vocabulary documents
-    if mask is not None:
-        keep &= mask[found.ids]
-    factors = stats.kind_factors()
-    ids = found.ids[keep]
-    return Matches(ids, found.scores[keep] * factors[table.kind[ids]])
-
-
-# --- 3. collapse and count ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Group of each match (None: none) and the counts the page shows."""
-
+    ids: np.ndarray
+    scores: np.ndarray
+    keys: np.ndarray
+    groups: np.ndarray | None
     total: int
     total_exact: bool
     articles: int
     shown: int
-    key: str | None
-    groups: np.ndarray | None
-    arts: np.ndarray
+    facets: FacetCounts | None
+    missing: int
 
 
-def group_codes(table: DocTable, request: SearchRequest) -> tuple[str | None, np.ndarray | None]:
-    """What collapses: near-duplicate articles (grouped) or identical paragraphs; code 0 never."""
-    if request.grouped:
-        return ("dup", table.dup) if request.collapse_similar else ("article", table.article)
-    if request.collapse_similar:
-        return "phash", table.phash_groups
-    return None, None
-
-
-def collapse_and_count(
-    table: DocTable,
-    ranked: Ranked,
-    request: SearchRequest,
-    key: str | None,
-    codes: np.ndarray | None,
-) -> Counts:
-    groups = codes[ranked.found.ids] if codes is not None else None
-    if ranked.matches is None:  # only the best few are known: the totals are lower bounds
-        arts = table.article[ranked.found.ids]
-        articles = len(np.unique(arts)) if len(arts) else 0
-        return Counts(ranked.total, False, articles, ranked.total, key, groups, arts)
-    arts = table.article[ranked.matches]
-    per_article = np.bincount(arts, minlength=table.articles + 1) if len(arts) else None
-    articles = int(np.count_nonzero(per_article[1:])) if per_article is not None else 0
-    if request.grouped:
-        shown = articles
-    elif codes is not None and len(ranked.matches):
-        all_groups = codes[ranked.matches]
-        zero = int(np.count_nonzero(all_groups == 0))
-        shown = zero + int(np.count_nonzero(np.bincount(all_groups[all_groups != 0])))
-    else:
-        shown = len(ranked.matches)
-    return Counts(len(ranked.matches), True, articles, shown, key, groups, arts)
-
-
-# --- 4. page ---------------------------------------------------------------------------------
-
-
-def order_key(table: DocTable, found: Matches, sort: str) -> np.ndarray:
-    """Smaller is better: minus the score, or the date for newest/oldest (undated: last / first)."""
-    if sort == "relevance":
-        scores: np.ndarray = -found.scores
-        return scores
-    dates: np.ndarray = table.date[found.ids].astype(np.float64)
-    return -dates if sort == "newest" else dates
-
-
-def top(
-    found: Matches, key: np.ndarray, groups: np.ndarray | None, per_group: int, want: int
-) -> list[int]:
-    """Positions of the best ``want`` matches (ties: lower docnum), at most ``per_group`` per group.
-
-    Group code 0 (no key) never collapses. Only a prefix of the ranking is
-    sorted, widened until it yields enough: a document's group rank depends
-    only on the documents ranked above it, which the prefix holds.
-    """
-    n = len(found)
-    take = min(n, max(4 * want, 64))
-    while True:
-        if take < n:
-            cut = np.partition(key, take - 1)[take - 1]
-            cand = np.flatnonzero(key <= cut)
-        else:
-            cand = np.arange(n)
-        cand = cand[np.lexsort((found.ids[cand], key[cand]))]
-        chosen: list[int] = []
-        taken: Counter[int] = Counter()
-        codes = groups[cand].tolist() if groups is not None else None
-        for i, pos in enumerate(cand.tolist()):
-            if codes is not None and codes[i]:
-                if taken[codes[i]] >= per_group:
-                    continue
-                taken[codes[i]] += 1
-            chosen.append(pos)
-            if len(chosen) >= want:
-                return chosen
-        if len(cand) >= n:
-            return chosen
-        take *= 4
-
-
-# --- 5. hits ----------------------------------------------------------------------------------
-
-
-def hit(
-    searcher: Searcher,
-    docnum: int,
-    score: float,
-    terms: frozenset[str],
-    config: IndexConfig,
-    other: int,
-    similar: int,
-    dup: str,
-    snippets: bool,
-) -> Hit:
-    """One match copied out of the index (stored fields and a snippet)."""
-    f = searcher.stored_fields(docnum)
-    text = f.get("text", "")
-    return Hit(
-        article_id=f["article_id"],
-        title=f.get("title", ""),
-        paragraph_no=f["paragraph_no"],
-        paragraph_count=f.get("paragraph_count", 0),
-        kind=paragraph_kind(f.get("kind", "body")),
-        heading=f.get("heading"),
-        score=score,
-        text=text,
-        snippet_html=snippet(text, terms, config.stemmer, config.snippet_chars) if snippets else "",
-        other_matches=other,
-        date=f.get("date"),
-        source=f.get("source"),
-        section=f.get("section"),
-        similar=similar,
-        dup=dup or None,
+def merge(answers: list[ShardAnswer | None], spec: QuerySpec) -> Merged:
+    found = [a for a in answers if a is not None]
+    missing = len(answers) - len(found)
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return Merged(empty, np.zeros(0), np.zeros(0), None, 0, True, 0, 0, None, missing)
+    ids = np.concatenate([a.ids for a in found])
+    scores = np.concatenate([a.scores for a in found])
+    keys = np.concatenate([a.keys for a in found])
+    groups = (
+        np.concatenate([a.groups for a in found])
+        if all(a.groups is not None for a in found)
+        else None
     )
-
-
-class _Membership:
-    """Which of some documents match: counts a shown hit's group ("+k more", "and N similar")."""
-
-    def __init__(
-        self, table: DocTable, stats: Stats, ranked: Ranked, mask: np.ndarray | None
-    ) -> None:
-        self.table, self.stats, self.ranked, self.mask = table, stats, ranked, mask
-
-    def matching(self, docs: np.ndarray) -> np.ndarray:
-        """The sorted global docnums among ``docs`` that match the query."""
-        docs = np.unique(docs)
-        if self.ranked.matches is not None:
-            return docs[np.isin(docs, self.ranked.matches, assume_unique=True)]
-        plan = self.ranked.plan
-        assert plan is not None
-        out = []
-        for sp in topk.segment_plans(self.table, self.stats, plan):
-            lo, hi = np.searchsorted(docs, [sp.offset, sp.offset + sp.docs])
-            if lo == hi:
-                continue
-            local = docs[lo:hi] - sp.offset
-            matched = sp.score(local)[1]
-            out.append(local[matched] + sp.offset)
-        found = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-        if self.mask is not None:
-            found = found[self.mask[found]]
-        return found
-
-
-def hits(
-    searcher: Searcher,
-    table: DocTable,
-    ranked: Ranked,
-    counts: Counts,
-    chosen: list[int],
-    request: SearchRequest,
-    config: IndexConfig,
-    members: _Membership,
-) -> tuple[Hit, ...]:
-    """The page's matches as Hits, with "+k more in this article" and "and N similar"."""
-    found = ranked.found
-    out = []
-    for pos in chosen:
-        docnum = int(found.ids[pos])
-        dup_code = int(table.dup[docnum])
-        label = table.dup_label(dup_code) or table.article_id(int(table.article[docnum]))
-        other = similar = 0
-        if request.grouped:
-            article = int(table.article[docnum])
-            other = len(members.matching(table.docs_of_article(article))) - 1
-            if counts.key == "dup" and table.dup_label(dup_code) is not None:
-                copies = members.matching(table.docs_of_dup(dup_code))
-                similar = len(np.unique(table.article[copies])) - 1
-        elif counts.key == "phash" and counts.groups is not None:
-            code = int(table.phash_groups[docnum])
-            if code:
-                similar = len(members.matching(table.docs_of_phash(code))) - 1
-        score = float(found.scores[pos]) if request.sort == "relevance" else 0.0  # 0 by date
-        out.append(
-            hit(
-                searcher,
-                docnum,
-                score,
-                ranked.terms,
-                config,
-                other,
-                similar,
-                label,
-                request.snippets,
-            )
-        )
-    return tuple(out)
-
-
-def facets_of(
-    table: DocTable, matches: np.ndarray
-) -> tuple[tuple[tuple[str, tuple[FacetValue, ...]], ...], tuple[Bucket, ...]]:
-    """Facet counts and the coverage chart over every matching article (one paragraph each)."""
-    arts = table.article[matches]
-    first = np.zeros(table.articles + 1, dtype=np.int64)
-    seen = np.zeros(table.articles + 1, dtype=bool)
-    first[arts[::-1]] = matches[::-1]  # any of an article's matches stands for it
-    seen[arts] = True
-    seen[0] = False
-    docs = first[seen]
-    return tuple(facet_counts(table, docs).items()), coverage(table, docs)
-
-
-# --- the stages together ----------------------------------------------------------------------
+    complete = all(a.complete for a in found)
+    total = sum(a.total for a in found)
+    # The same rule in one process and on a cluster: exact when every match was
+    # found, or when the counted ones stay within the limit; else "more than".
+    exact = all(a.exact for a in found) and (complete or total <= spec.count_limit)
+    if not exact:
+        total = spec.count_limit
+    articles = sum(a.articles for a in found) if exact else 0
+    if spec.grouped:
+        shown = articles
+    elif exact and any(a.shown_at_least for a in found):
+        shown = spec.shown_limit
+    elif exact and any(a.group_values is not None for a in found):
+        values = [a.group_values for a in found if a.group_values is not None]
+        shown = sum(a.ungrouped for a in found) + len(np.unique(np.concatenate(values)))
+    else:
+        shown = total
+    facets = None
+    if spec.facets:
+        facets = FacetCounts()
+        for a in found:
+            if a.facets is not None:
+                facets.add(a.facets)
+    return Merged(ids, scores, keys, groups, total, exact, articles, shown, facets, missing)
 
 
 def run(
     searcher: Searcher,
+    shards: Shards,
     request: SearchRequest,
     config: IndexConfig,
     expansion: dict[str, float] | None = None,
 ) -> SearchPage:
     """One page for ``request`` (already :meth:`~SearchRequest.bounded` by the engine).
 
-    ``expansion`` (index term -> boost, from :mod:`indexer.feedback`) adds
-    pseudo-relevance feedback terms to the parsed query.
+    ``searcher`` serves parsing and spelling (the whole index's vocabulary);
+    ``shards`` serve everything else. ``expansion`` (index term -> boost, from
+    :mod:`indexer.feedback`) adds pseudo-relevance feedback terms.
     """
     text, grouped, per_page, page = request.query, request.grouped, request.per_page, request.page
     if len(text) > config.max_query_length:
@@ -442,12 +159,12 @@ def run(
         if request.strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
-    table = doc_table(searcher)
-    r = restrict(request, table)
+    # restrict, parse
+    r = restrict(request)
     parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
     notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
-        if r.mask is None:
+        if not r.active:
             if r.words.strip() and notice is None:
                 notice = (
                     "The query has only very common words (such as 'the'), which are not indexed."
@@ -472,49 +189,49 @@ def run(
         q, terms = parsed.query, parsed.terms
         if expansion:
             q = expand_query(q, expansion, config)
-    key, codes = group_codes(table, request)
     limit = page * per_page
-    ranked = rank(searcher, table, q, terms, request, config, r.mask, codes, limit)
-    counts = collapse_and_count(table, ranked, request, key, codes)
-    chosen = top(
-        ranked.found,
-        order_key(table, ranked.found, request.sort),
-        counts.groups,
-        request.per_article or 1,
+    spec = QuerySpec(
+        q,
+        r.active,
+        request.sort,
+        request.per_article,
+        request.collapse_similar,
+        request.facets,
+        request.exact_counts,
         limit,
+        config.count_limit,
+        config.max_results,
     )
-    if counts.total_exact:
-        pages = (
-            max(1, math.ceil(min(counts.shown, config.max_results) / per_page))
-            if counts.shown
-            else 0
-        )
+    # rank (in the shards), collapse and count
+    merged = merge(shards.query(spec), spec)
+    chosen = top_positions(merged.ids, merged.keys, merged.groups, request.per_article or 1, limit)
+    if merged.total_exact:
+        shown = min(merged.shown, config.max_results)
+        pages = max(1, math.ceil(shown / per_page)) if merged.shown else 0
     else:
         pages = max(1, config.max_results // per_page)
-    members = _Membership(table, Stats(searcher, table), ranked, r.mask)
-    shown = hits(
-        searcher,
-        table,
-        ranked,
-        counts,
-        chosen[(page - 1) * per_page : limit],
-        request,
-        config,
-        members,
-    )
-    facet_values, buckets = (
-        facets_of(table, ranked.matches)
-        if request.facets and ranked.matches is not None
-        else ((), ())
-    )
+    # page, hits (from the shards that hold them)
+    positions = chosen[(page - 1) * per_page : limit]
+    hits = fetch_hits(shards, spec, merged, positions, terms, request)
+    facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    if merged.facets is not None:
+        facet_values = tuple(facet_lists(merged.facets).items())
+        buckets = coverage_of(merged.facets.days)
+    partial = None
+    if merged.missing:
+        partial = (
+            f"Results from {shards.size - merged.missing} of {shards.size} partitions: "
+            "part of the archive did not answer and is missing from these results."
+        )
     return SearchPage(
         query=text,
-        total=counts.total,
-        articles=counts.articles,
+        total=merged.total,
+        articles=merged.articles,
         page=page,
         pages=pages,
         per_page=per_page,
-        hits=shown,
+        hits=hits,
         corrected_query=suggest(searcher, r.words) if r.words.strip() else None,
         notice=notice,
         grouped=grouped,
@@ -522,5 +239,54 @@ def run(
         filters=r.active,
         facets=facet_values,
         coverage=buckets,
-        total_exact=counts.total_exact,
+        total_exact=merged.total_exact,
+        partial=partial,
     )
+
+
+def fetch_hits(
+    shards: Shards,
+    spec: QuerySpec,
+    merged: Merged,
+    positions: list[int],
+    terms: frozenset[str],
+    request: SearchRequest,
+) -> tuple[Hit, ...]:
+    """The page's matches as Hits, with "+k more in this article" and "and N similar"."""
+    if not positions:
+        return ()
+    at = np.asarray(positions, dtype=np.int64)
+    docs = merged.ids[at]
+    owners = shards.owners(docs)
+    group_keys = merged.groups[at] if merged.groups is not None else np.zeros(len(at), np.int64)
+    collapse_dup = request.grouped and request.collapse_similar
+    collapse_phash = not request.grouped and request.collapse_similar
+    dup_keys = tuple(sorted({int(k) for k in group_keys.tolist() if k})) if collapse_dup else ()
+    phash_keys = tuple(sorted({int(k) for k in group_keys.tolist() if k})) if collapse_phash else ()
+    n = max(int(owners.max()) + 1, 1)
+    specs: list[FetchSpec | None] = []
+    for shard in range(n):
+        mine = tuple(int(d) for d in docs[owners == shard].tolist())
+        specs.append(
+            FetchSpec(
+                spec.qid, mine, terms, request.snippets, request.grouped, dup_keys, phash_keys
+            )
+        )
+    fetched = shards.fetch(specs)
+    counts: dict[int, int] = {}
+    for f in fetched:
+        if f is None:
+            continue
+        for k, c in (f.dup_articles if collapse_dup else f.phash_docs).items():
+            counts[k] = counts.get(k, 0) + c
+    out = []
+    for i, doc in enumerate(docs.tolist()):
+        f = fetched[int(owners[i])]
+        if f is None or doc not in f.hits:
+            continue
+        hit = f.hits[doc]
+        key = int(group_keys[i])
+        similar = max(0, counts.get(key, 1) - 1) if key and (collapse_dup or collapse_phash) else 0
+        score = float(merged.scores[positions[i]]) if request.sort == "relevance" else 0.0
+        out.append(replace(hit, score=score, similar=similar))
+    return tuple(out)

@@ -41,7 +41,7 @@ from .analysis import encode_counts, words
 from .duplicates import MIN_WORDS, paragraph_key
 from .models import KIND_NAMES, Article
 from .schema import POSTED_FIELDS, VOCABULARY, documents, schema_stemmer
-from .sidecar import BLOCK, term_key
+from .sidecar import term_key
 
 #: The ``kind`` code of the vocabulary document (the paragraph kinds are 0-4).
 VOCABULARY_KIND = 255
@@ -331,14 +331,11 @@ class SegmentBuilder:
                 out.add(f"article.{name}", np.frombuffer(self._article_cols[name], dtype=np.uint32))
                 out.add_strings(f"values.{name}", self._tables[name].values())
             for fieldname in POSTED_FIELDS:
-                _add_postings(
-                    out, fieldname, self._postings.get(fieldname, {}), self._doc_len[fieldname]
-                )
+                _add_postings(out, fieldname, self._postings.get(fieldname, {}))
             out.close(
                 {
                     "docs": self.docs,
                     "articles": len(self._article_ids),
-                    "block": BLOCK,
                     "stemmer": schema_stemmer(self.schema),
                 }
             )
@@ -358,18 +355,14 @@ def _add_postings(
     out: sidecar.SidecarWriter,
     fieldname: str,
     per_term: dict[bytes, tuple[array, Any, Any]],
-    lengths: array,
 ) -> None:
-    """One field's posting lists as flat arrays, terms in hash order, with skip blocks."""
+    """One field's posting lists as flat arrays, terms in hash order."""
     terms = sorted(per_term, key=term_key)
     n = len(terms)
     keys = np.fromiter((term_key(t) for t in terms), dtype=np.uint64, count=n)
     df = np.fromiter((len(per_term[t][0]) for t in terms), dtype=np.uint32, count=n)
     post_start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(df, out=post_start[1:])
-    nblocks = (df.astype(np.int64) + BLOCK - 1) // BLOCK
-    block_start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(nblocks, out=block_start[1:])
     total = int(post_start[-1])
     ids = np.empty(total, dtype=np.uint32)
     tf = np.empty(total, dtype=np.uint16)
@@ -382,17 +375,10 @@ def _add_postings(
         tf[a:b] = np.frombuffer(t_tf, dtype=np.uint16)
         positions.append(np.frombuffer(t_pos, dtype=np.uint16))
         pos_start[i + 1] = pos_start[i] + len(t_pos)
-    doc_len = np.frombuffer(lengths, dtype=np.uint8)
-    # Skip blocks of BLOCK postings: first and last docnum, largest tf, shortest length.
-    block_of = np.repeat(np.arange(n, dtype=np.int64), nblocks)
-    within = np.arange(int(block_start[-1]), dtype=np.int64) - block_start[block_of]
-    first = post_start[block_of] + within * BLOCK
-    last = np.minimum(first + BLOCK, post_start[block_of + 1]) - 1
-    info = np.zeros((n, 4), dtype=np.int64)  # df, first posting, first position, first block
+    info = np.zeros((n, 3), dtype=np.int64)  # df, first posting, first position
     info[:, 0] = df
     info[:, 1] = post_start[:-1]
     info[:, 2] = pos_start[:-1]
-    info[:, 3] = block_start[:-1]
     out.add(f"{fieldname}.keys", keys)
     out.add(f"{fieldname}.info", info)
     out.add_strings(f"{fieldname}.terms", [t.decode("utf-8", "surrogatepass") for t in terms])
@@ -402,19 +388,6 @@ def _add_postings(
         f"{fieldname}.positions",
         np.concatenate(positions) if positions else np.zeros(0, dtype=np.uint16),
     )
-    if total:
-        out.add(f"{fieldname}.blk.first", ids[first])
-        out.add(f"{fieldname}.blk.last", ids[last])
-        out.add(f"{fieldname}.blk.maxtf", np.maximum.reduceat(tf, first))
-        out.add(f"{fieldname}.blk.minlen", np.minimum.reduceat(doc_len[ids], first))
-    else:
-        for name, dtype in (
-            ("first", np.uint32),
-            ("last", np.uint32),
-            ("maxtf", np.uint16),
-            ("minlen", np.uint8),
-        ):
-            out.add(f"{fieldname}.blk.{name}", np.zeros(0, dtype=dtype))
 
 
 def _fast_fields(schema: Any) -> dict[str, Callable[[str], list[tuple[bytes, list[int]]]]]:

@@ -28,12 +28,9 @@ from typing import Any
 
 import numpy as np
 
-MAGIC = b"BYLINE-SIDECAR1\n"
+MAGIC = b"BYLINE-SIDECAR2\n"
 SUFFIX = ".byl"
 _ALIGN = 64
-#: Postings per skip block: a block's largest term frequency and shortest field
-#: length bound the score of every document in it (see postings.py).
-BLOCK = 64
 
 
 def term_key(term: bytes) -> int:

@@ -299,3 +299,11 @@ def test_small_segments_of_many_incremental_runs_are_merged(make_engine: Any) ->
     merged = engine.article("base/20")
     assert merged is not None and merged.title == "Story 20" and merged.content_hash
     assert engine.reindex().unchanged == 44  # the merged segments' hashes still match
+
+
+def test_an_empty_folder_makes_an_empty_searchable_index(make_engine: Any) -> None:
+    e = make_engine({})
+    stats = e.reindex()
+    assert (stats.articles, stats.paragraphs) == (0, 0)
+    page = e.search("anything")
+    assert page.total == 0 and page.hits == ()

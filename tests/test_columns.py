@@ -32,7 +32,7 @@ def test_searchers_of_the_same_segments_share_their_arrays(engine: SearchEngine)
         t.join()
     a, b = tables
     assert a is not b and a.readers[0] is not b.readers[0]  # each thread its own readers
-    assert a.article is b.article and a.dup is b.dup
+    assert a.article is b.article and a.dup_key is b.dup_key
     assert a.lengths("text") is b.lengths("text")
     assert a.live is b.live
 

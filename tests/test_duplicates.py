@@ -143,3 +143,23 @@ def test_a_rebuild_labels_copies_across_its_segments(make_engine: Any) -> None:
     page = e.search("harbour strikes", per_article=1)
     assert [(h.article_id, h.similar) for h in page.hits] == [("copy0", 2)]
     assert e.search("harbour strikes", per_article=1, collapse_similar=False).total == 12
+
+
+def test_a_copy_added_later_joins_the_indexed_cluster(make_engine: Any, tmp_path: Any) -> None:
+    body = "\n\n".join(
+        f"Paragraph {n} of the wire story about harbour strikes and cargo." for n in range(4)
+    )
+    e = make_engine({f"copy{n}.txt": f"Wire {n}\n\n{body}\n" for n in range(2)})
+    e.reindex()
+    (tmp_path / "source" / "copy9.txt").write_text(f"Wire 9\n\n{body}\n", encoding="utf-8")
+    stats = e.reindex()  # incremental: the new article is labelled against the index
+    assert not stats.full
+    page = e.search("harbour strikes", per_article=1)
+    assert [(h.article_id, h.similar) for h in page.hits] == [("copy0", 2)]
+    assert {
+        h.article_id for h in e.search("dup:copy0", per_article=1, collapse_similar=False).hits
+    } == {
+        "copy0",
+        "copy1",
+        "copy9",
+    }

@@ -29,8 +29,20 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),  # a paragraph in the index; file formats
     ("storage", "columns", "postings", "segment_writer", "writers"),  # index files: write, read
     ("build",),  # reindex
-    ("scoring", "matching", "parsing", "topk", "highlighting", "facets", "feedback", "export"),
-    ("search",),  # a request -> a page
+    (
+        "scoring",
+        "stats",
+        "matching",
+        "parsing",
+        "topk",
+        "highlighting",
+        "facets",
+        "feedback",
+        "export",
+    ),
+    ("shards",),  # one shard's part of a search
+    ("search",),  # a request -> a page, over shards
+    ("cluster",),  # shards on Ray actors (imported only when a cluster is configured)
     ("engine",),  # the one entry point
     ("evaluation",),  # relevance measured through the engine
 )
@@ -40,6 +52,9 @@ WRITING = {"formats", "paragraphs", "duplicates", "segment_writer", "build"}
 QUERYING = {
     "parsing",
     "matching",
+    "stats",
+    "topk",
+    "shards",
     "scoring",
     "search",
     "highlighting",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import IndexConfig
 from indexer.columns import doc_table
 from indexer.engine import SearchEngine
-from indexer.matching import evaluate
+from indexer.matching import BLOCK, Stats, evaluate, term_list
 from indexer.parsing import parse
 
 from .conftest import SEEDS, write
@@ -152,3 +153,29 @@ def test_phrases_match_whoosh(engine: SearchEngine) -> None:
         assert dict(zip(found.ids.tolist(), found.scores.tolist(), strict=True)) == pytest.approx(
             expected
         )
+
+
+@pytest.mark.parametrize("word", ["oil", "price", "said"])
+def test_a_term_list_is_every_segments_postings_with_their_scores(
+    engine: SearchEngine, word: str
+) -> None:
+    with engine._searcher() as s:
+        table = doc_table(s)
+        found = term_list(table, Stats(s, table), "text", word.encode())
+        assert found is not None and len(found.ids) > BLOCK  # more than one block
+        expected = {
+            hit.docnum: hit.score
+            for hit in s.search(parse(s, f"text:{word}", engine.config).query, limit=None)
+        }
+        live = table.live[found.ids]
+        assert set(found.ids[live].tolist()) == set(expected)  # deleted ones kept, live ones all
+        for docnum, impact in zip(
+            found.ids[live].tolist(), found.impacts[live].tolist(), strict=True
+        ):
+            assert impact == pytest.approx(expected[docnum], rel=1e-9)
+        assert np.all(np.diff(found.ids) > 0)
+        for b in range(len(found.block_bound)):
+            chunk = slice(b * BLOCK, (b + 1) * BLOCK)
+            assert found.block_bound[b] == found.impacts[chunk].max()
+            assert found.block_first[b] == found.ids[chunk][0]
+            assert found.block_last[b] == found.ids[chunk][-1]

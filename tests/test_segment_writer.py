@@ -15,7 +15,7 @@ from indexer.columns import LENGTHS
 from indexer.models import Article
 from indexer.paragraphs import split_paragraphs
 from indexer.schema import build_schema, documents
-from indexer.sidecar import BLOCK, Sidecar, path_for, term_key
+from indexer.sidecar import Sidecar, path_for, term_key
 
 from .conftest import SEEDS, read_folder, write
 from .data import WORDS
@@ -110,12 +110,11 @@ def test_the_sidecar_holds_whooshs_postings_as_arrays(tmp_path: Path) -> None:
             info = side.array(f"{field}.info")
             ids_all, tf_all = side.array(f"{field}.ids"), side.array(f"{field}.tf")
             positions = side.array(f"{field}.positions")
-            lengths = side.array(f"doc.len.{field}")
             terms = list(reader.lexicon(field))
             assert len(terms) == len(keys) and np.all(keys[:-1] <= keys[1:])
             for term in terms:
                 at = int(np.searchsorted(keys, np.uint64(term_key(term))))
-                df, post, pos, block = (int(v) for v in info[at])
+                df, post, pos = (int(v) for v in info[at])
                 ids, tf = ids_all[post : post + df], tf_all[post : post + df]
                 m = reader.postings(field, term)
                 expected = []
@@ -127,16 +126,6 @@ def test_the_sidecar_holds_whooshs_postings_as_arrays(tmp_path: Path) -> None:
                 ]
                 flat = positions[pos : pos + int(tf.sum())].tolist()
                 assert flat == [p for _, _, ps in expected for p in ps]
-                # skip blocks: BLOCK postings each, with their edges and bounds
-                n = (df + BLOCK - 1) // BLOCK
-                for name, got in (("first", ids[::BLOCK]), ("last", ids[BLOCK - 1 :: BLOCK])):
-                    want = side.array(f"{field}.blk.{name}")[block : block + n]
-                    assert want[: len(got)].tolist() == got.tolist()
-                maxtf = side.array(f"{field}.blk.maxtf")[block : block + n]
-                minlen = side.array(f"{field}.blk.minlen")[block : block + n]
-                for b in range(n):
-                    chunk = slice(b * BLOCK, (b + 1) * BLOCK)
-                    assert maxtf[b] == tf[chunk].max() and minlen[b] == lengths[ids[chunk]].min()
         # lengths as BM25 sees them
         for docnum in range(s.doc_count_all()):
             code = side.array("doc.len.text")[docnum]
