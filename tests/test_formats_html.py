@@ -295,3 +295,106 @@ def test_html_table_and_list_become_paragraphs() -> None:
     assert not re.search(r"<\s*/?\s*[a-z]", a.body, re.I)
     assert "Turnout rose to 68 percent" in a.body and "Coalition talks" in a.body
     assert all(p.strip() for p in a.body.split("\n\n"))
+
+
+# --- decoding: what a page declares comes before any guess ----------------------------------------
+
+
+def page(body: str, head: str = "", title: str = "Storm closes roads across the north") -> str:
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{head}</head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+STORY = [
+    "A winter storm closed highways across the north of the province on Tuesday, stranding "
+    "hundreds of drivers overnight in their cars and trucks.",
+    "Every school in the region stayed closed on Wednesday, the school board said, and buses will "
+    "not run until the roads have been cleared and salted.",
+    "About 40,000 homes lost power at the height of the storm, according to the utility, which "
+    "said its crews were working around the clock to restore it.",
+]
+STORY_HTML = "".join(f"<p>{p}</p>" for p in STORY)
+
+
+def only(page_text: str) -> Article:
+    [a] = read_html(page_text)
+    return a
+
+
+CZECH = "Příliš žluťoučký kůň úpěl ďábelské ódy, řekl ve středu mluvčí pražského magistrátu."
+CHINESE = "北京市政府周二宣布，将在全市范围内推广垃圾分类，居民需要将生活垃圾分成四类投放。"
+POLISH = "Zażółć gęślą jaźń, powiedział we wtorek rzecznik krakowskiego ratusza dziennikarzom."
+
+
+@pytest.mark.parametrize(
+    ("declaration", "text", "encoding"),
+    [
+        ('<meta charset="windows-1250">', CZECH, "cp1250"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=gb2312">', CHINESE, "gb2312"),
+        (
+            '<meta http-equiv="content-type" content="text/html;charset=ISO-8859-2">',
+            POLISH,
+            "iso-8859-2",
+        ),
+    ],
+)
+def test_declared_charsets_are_honoured(
+    tmp_path: Path, declaration: str, text: str, encoding: str
+) -> None:
+    doc = f"<html><head>{declaration}<title>T</title></head><body><article><p>{text}</p><p>{text}</p></article></body></html>"
+    write(tmp_path, "page.html", doc.encode(encoding))
+    articles, scan = read_folder(tmp_path)
+    assert text in articles["page"].body
+    assert scan.warnings == []
+
+
+def test_an_xml_declaration_names_the_encoding(tmp_path: Path) -> None:
+    doc = f'<?xml version="1.0" encoding="iso-8859-2"?><html><head><title>T</title></head><body><p>{POLISH}</p></body></html>'
+    write(tmp_path, "x.html", doc.encode("iso-8859-2"))
+    articles, scan = read_folder(tmp_path)
+    assert POLISH in articles["x"].body and scan.warnings == []
+
+
+def test_a_utf8_page_with_one_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    text = "Die Preise für Heizöl sind gestiegen, sagte der Sprecher am Dienstag in Berlin."
+    doc = page(f"<article><p>{text}</p><p>Mehr dazu \x96 später.</p></article>").encode("utf-8")
+    write(tmp_path, "heizoel.html", doc.replace("\x96".encode(), b"\x96"))
+    articles, scan = read_folder(tmp_path)
+    body = articles["heizoel"].body
+    assert text in body and "Mehr dazu – später." in body and "Ã" not in body
+    assert [w.reason for w in scan.warnings] == [
+        "declares UTF-8 but 1 of its bytes are not UTF-8; read them as cp1252"
+    ]
+
+
+def test_valid_utf8_wins_over_a_stale_legacy_declaration(tmp_path: Path) -> None:
+    # Readability's qq page: re-saved as UTF-8, still saying gb2312.
+    doc = f"<html><head><meta charset='gb2312'><title>T</title></head><body><p>{CHINESE}</p></body></html>"
+    write(tmp_path, "qq.html", doc.encode("utf-8"))
+    articles, scan = read_folder(tmp_path)
+    assert CHINESE in articles["qq"].body
+    assert [w.reason for w in scan.warnings] == [
+        "declares gb2312 but is valid UTF-8; read as UTF-8"
+    ]
+
+
+def test_a_utf16_page_with_a_bom_is_read_not_skipped_as_binary(tmp_path: Path) -> None:
+    text = "Les prix de l'énergie ont augmenté mardi, a déclaré le ministère à Paris."
+    write(tmp_path, "fr.html", b"\xff\xfe" + page(f"<p>{text}</p>").encode("utf-16-le"))
+    articles, scan = read_folder(tmp_path)
+    assert scan.skipped == [] and text in articles["fr"].body
+
+
+def test_soft_hyphens_and_decomposed_accents_are_cleaned_in_every_field() -> None:
+    a = only(
+        page(
+            "<article><h1>Cafe\u0301 im Mit&shy;tel&shy;al&shy;ter</h1><p>Im Mit&shy;tel&shy;al&shy;ter war "
+            "die Stadt ein Zentrum des Handels, sagte der Histo\u00adriker im Cafe\u0301.</p></article>",
+            title="Cafe\u0301 im Mit&shy;tel&shy;al&shy;ter",
+        )
+    )
+    assert a.title == "Caf\u00e9 im Mittelalter"
+    assert "Im Mittelalter war" in a.body and "Historiker im Caf\u00e9." in a.body
+    assert "\u00ad" not in a.title + a.body and "\u0301" not in a.title + a.body

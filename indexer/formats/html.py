@@ -61,13 +61,23 @@ _CREDIT_CLASS = re.compile(r"credit|copyright|source|attribution", re.I)
 _ENDS_WITH_CREDIT = re.compile(r"\([^()]{2,120}/[^()]{2,120}\)\s*$")
 _BYLINE_LINE = re.compile(r"^by\s+\S.{0,100}$", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+_CHARSET_SCAN_BYTES = 64 * 1024
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page names: ``<meta charset>``, ``http-equiv`` Content-Type, else ``<?xml``."""
+    head = data[:_CHARSET_SCAN_BYTES]
+    m = _META_CHARSET.search(head) or _XML_ENCODING.match(head)
+    return m.group(1).decode("ascii") if m else None
 
 
 def _plain(text: object) -> str:
     """Text with whitespace collapsed and anything that looks like a tag removed."""
     if text is None:
         return ""
-    return " ".join(_TAG_LIKE.sub(" ", html.unescape(str(text))).split())
+    return " ".join(_TAG_LIKE.sub(" ", clean_text(html.unescape(str(text)))).split())
 
 
 def _element_text(el: Any) -> str:
@@ -152,7 +162,7 @@ def read(source: Source) -> Iterator[Article]:
     from lxml import etree
     from lxml import html as lxml_html
 
-    text = _XML_DECL.sub("", clean_text(source.text()), count=1)
+    text = _XML_DECL.sub("", clean_text(source.text(declared_charset(source.data))), count=1)
     if not text.strip():
         return
     parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
