@@ -532,6 +532,61 @@ def test_table_rows_are_never_headings() -> None:
     assert all(p.heading is None for p in paragraphs)
 
 
+@pytest.mark.parametrize(
+    ("og_title", "head", "expected"),
+    [
+        (
+            "Storm closes roads - IGN",
+            "<meta property='og:site_name' content='IGN'>",
+            "Storm closes roads",
+        ),
+        (
+            "Storm closes roads | The Daily Example",
+            "<link rel='canonical' href='https://www.dailyexample.com/news/storm'>",
+            "Storm closes roads",
+        ),
+        (
+            "Mraz na severu | Aktuálně.cz",
+            "<link rel='canonical' href='https://zpravy.aktualne.cz/a'>",
+            "Mraz na severu",
+        ),
+        (
+            "Storm closes roads - and schools",
+            "<meta property='og:site_name' content='IGN'>",
+            "Storm closes roads - and schools",
+        ),
+    ],
+)
+def test_site_names_are_stripped_from_titles(og_title: str, head: str, expected: str) -> None:
+    # og:title (like JSON-LD's headline) is what trafilatura takes first, suffix and all.
+    head += f"<meta property='og:title' content='{og_title}'>"
+    a = only(page(f"<article>{STORY_HTML}</article>", head=head, title=og_title))
+    assert a.title == expected
+
+
+def test_a_site_name_before_the_headline_is_not_the_headline() -> None:
+    # trafilatura cuts <title> at the separator and keeps the first part: here the site.
+    head = "<meta property='og:site_name' content='CBC'>"
+    a = only(
+        page(f"<article>{STORY_HTML}</article>", head=head, title="CBC News | Storm closes roads")
+    )
+    assert a.title == "Storm closes roads"
+
+
+def test_a_page_without_a_date_gets_none_not_a_guess() -> None:
+    # htmldate's extensive search took "12 March 2009" from the text, or the copyright year.
+    body = (
+        f"<article><h1>How to prune an apple tree</h1><p>{STORY[0]}</p><p>The orchard society's "
+        "guide, first published on 12 March 2009, recommends cutting no more than a quarter of the"
+        f" canopy in one year.</p><p>{STORY[1]}</p></article><footer><p>© 2019 Garden Notes</p></footer>"
+    )
+    assert only(page(body, title="How to prune an apple tree")).date is None
+    dated = page(
+        body, head="<meta property='article:published_time' content='2022-01-06T14:32:00Z'>"
+    )
+    assert only(dated).date == "2022-01-06"
+
+
 # --- decoding: what a page declares comes before any guess ----------------------------------------
 
 CZECH = "Příliš žluťoučký kůň úpěl ďábelské ódy, řekl ve středu mluvčí pražského magistrátu."

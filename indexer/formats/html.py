@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..models import Article
@@ -87,6 +89,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 _CHARSET_SCAN_BYTES = 64 * 1024
+#: Separators between a headline and the site name in <title>.
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»:]{1,2})\s+")
 #: A caption goes next to one of the story paragraphs around its figure: text
 #: blocks of these kinds, within this many levels of the figure.
 _ANCHOR_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
@@ -504,6 +508,63 @@ def _paragraphs(body: Any) -> list[str]:
     return out
 
 
+def _site_names(site: str, url: str | None) -> set[str]:
+    """Spellings of the site's name a headline may end with: "CBC", "CBC News", "ign"..."""
+    names = set()
+    if site:
+        names.add(_key(site))
+    host = re.match(r"https?://(?:www\d?\.)?([^/:]+)", url or "", re.I)
+    if host:
+        labels = host.group(1).lower().split(".")
+        if len(labels) >= 2:
+            short = labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 else labels[-2]
+            names |= {_key(short), _key(short + labels[-1])}
+    out = set()
+    for name in names:
+        if len(name) < 2:
+            continue
+        bare = name.removeprefix("the")
+        out |= {name, bare, "the" + bare, bare + "news", bare + "online", bare + "com"}
+    return out
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, case and accents folded: "Aktuálně.cz" -> "aktualnecz"."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"\W+", "", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def headline(title: str, page_title: str, site: str, url: str | None = None) -> str:
+    """trafilatura's title without the site's name ("... - IGN", "CBC News | ...").
+
+    trafilatura cuts a ``<title>`` at its separator and keeps the first part,
+    which is the site's name when the site comes first: then the rest of the
+    ``<title>`` is the headline.
+    """
+    names = _site_names(site, url)
+    if not names:
+        return title
+    kept = strip_site_name(title, names)
+    if page_title and (not kept or _key(kept) in names):
+        return strip_site_name(page_title, names) or kept
+    return kept
+
+
+def strip_site_name(title: str, names: set[str]) -> str:
+    """``title`` without a part before or after a separator that is one of the site's ``names``."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    seps = _TITLE_SEPARATOR.findall(title)
+    if _key(parts[-1]) in names:
+        kept = title[: len(title) - len(parts[-1]) - len(seps[-1])]
+        return kept.strip() or title
+    if _key(parts[0]) in names:
+        kept = title[len(parts[0]) + len(seps[0]) :]
+        return kept.strip() or title
+    return title
+
+
 def _title_from(paragraphs: list[str]) -> str:
     """A headline for a page without one: its first line if that reads as one, else a cut."""
     first = paragraphs[0]
@@ -547,6 +608,13 @@ def read(source: Source) -> Iterator[Article]:
         include_links=False,
         include_formatting=False,
         deduplicate=False,
+        # htmldate's extensive search reads dates out of the page's text and
+        # guessed one for pages that have none: no date beats a wrong one.
+        date_extraction_params={
+            "extensive_search": False,
+            "original_date": True,
+            "max_date": date.today().isoformat(),
+        },
     )
     if doc is None:
         return
@@ -556,6 +624,8 @@ def read(source: Source) -> Iterator[Article]:
     author = _meta_plain(", ".join(a.strip() for a in doc.author.split(";"))) if doc.author else ""
     site = _meta_plain(doc.sitename)
     url = _http_url(doc.url)
+    page_title = _words(tree.findtext(".//head/title") or "")
+    title = headline(title, _meta_plain(page_title), site, url)
     placed = _place_captions(paragraphs, captions)
     paragraphs = _tidy(placed, {v.casefold() for v in (title, author, site) if v})
     if not title and paragraphs:
