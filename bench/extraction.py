@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How well Byline's HTML reader extracts real pages, beside plain trafilatura, in one run.
 
-    python bench/extraction.py [--corpus DIR] [--baseline REF] [--repeat N] [--json]
+    python bench/extraction.py [--corpus DIR] [--baseline REF] [--repeat N] [--rounds N] [--json]
 
 Reads Mozilla Readability's test pages (``../shared/corpora/readability``; each
 folder holds ``source.html``, ``expected.html`` and ``expected-metadata.json``)
@@ -9,7 +9,7 @@ with:
 
 * ``byline``: Byline's reader as the reindex runs it (``formats.read_file``, then
   ``split_paragraphs``); its body is every searchable paragraph (not the headline,
-  not boilerplate);
+  not boilerplate; the headline alone when it is all the page had);
 * ``trafilatura``: plain ``trafilatura.extract`` on the same bytes, default
   options, with its metadata (``output_format="json", with_metadata=True``);
 * ``readability``: readability-lxml's ``Document.summary()``, if it is installed;
@@ -17,13 +17,17 @@ with:
   revision (extracted to a temp folder), so before and after share one run.
 
 Every extractor runs in its own child process, one after the other (never two
-at once), warmed up on one page first, so imports are not timed. Body text is
+at once), warmed up on one page first, so imports are not timed; ``--rounds``
+runs them in turn again and keeps each page's best time, so a busy machine
+slows all of them alike. Body text is
 scored with 4-word shingles against ``expected.html``'s text: precision (how
 much of the output is story) and recall (how much of the story is in the
 output), averaged over pages. Text on both sides is normalised the same way
 (NFKC, case folded, soft hyphens dropped, CJK characters one token each), so
 the score measures extraction, not normalisation. Title, byline and date are
-compared with ``expected-metadata.json`` (date: the day of ``publishedTime``).
+compared with ``expected-metadata.json`` (title: the same headline with or
+without a site name, since Readability keeps "... | eHow" and Byline strips it;
+date: the day of ``publishedTime``).
 
 Prints a Markdown table and the worst ten pages with why; the last line is one
 JSON object with every figure. Nothing is written outside a temp folder.
@@ -74,9 +78,12 @@ def _byline(tree: Path | None) -> Callable[[Path], dict[str, Any]]:
         [a] = articles
         paragraphs = split_paragraphs(a)
         body = [p.text for p in paragraphs[1:] if p.kind != "boilerplate"]
+        if not body:  # a page whose only text became its headline: still searchable
+            body = [paragraphs[0].text]
         return out | {
             "ok": True,
             "body": "\n\n".join(body),
+            "headline": paragraphs[0].text,
             "title": a.title,
             "author": a.author,
             "date": a.date,
@@ -267,6 +274,25 @@ def norm_title(text: object) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(text or "")).casefold().split())
 
 
+_TITLE_PART = re.compile(r"\s*(?:[|\-–—·•»:_]{1,2}|\[)\s*")
+
+
+def title_agrees(got: object, want: object) -> bool:
+    """The same headline, whether or not one of them carries a site name ("... - IGN")."""
+    g, w = norm_title(got), norm_title(want)
+    if g == w:
+        return True
+    if not g or not w:
+        return False
+    short, long = sorted((g, w), key=len)
+    if long.startswith(short):
+        return bool(_TITLE_PART.match(long[len(short) :]))
+    if long.endswith(short):
+        rest = long[: len(long) - len(short)]
+        return bool(re.search(r"(?:[|\-–—·•»:_]{1,2})\s*$", rest))
+    return False
+
+
 def author_agrees(got: object, want: object) -> bool:
     """Same people, ignoring "By", punctuation and order; both empty also agrees."""
     g = {t for t in tokens(str(got or "")) if t != "by"}
@@ -287,13 +313,19 @@ def score(results: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]]) 
     for name, t in truth.items():
         r = results.get(name, {"ok": False, "body": ""})
         precision, recall = overlap(r.get("body") or "", t["text"])
+        # Text a search finds: Byline's headline is searchable too, and holds
+        # the title a page repeats above its story (which trafilatura keeps in its text).
+        searchable = "\n\n".join(x for x in (r.get("headline"), r.get("body")) if x)
+        recall_all = overlap(searchable, t["text"])[1]
         want_date = date_of(t["meta"].get("publishedTime"))
         got_date = date_of(r.get("date"))
         pages[name] = {
             "ok": bool(r.get("ok")),
             "precision": precision,
             "recall": recall,
-            "title": norm_title(r.get("title")) == norm_title(t["meta"].get("title")),
+            "recall_all": max(recall or 0.0, recall_all or 0.0) if recall is not None else None,
+            "title": title_agrees(r.get("title"), t["meta"].get("title")),
+            "title_exact": norm_title(r.get("title")) == norm_title(t["meta"].get("title")),
             "author": author_agrees(r.get("author"), t["meta"].get("byline")),
             "date": got_date == want_date,
             "date_wrong": got_date is not None and want_date is not None and got_date != want_date,
@@ -318,8 +350,9 @@ def score(results: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]]) 
         "precision": mean("precision", scored),
         "recall": mean("recall", scored),
         "f1": statistics.fmean(f1(p) for p in scored) if scored else 0.0,
-        "lost": sum(1 for p in scored if not p["recall"]),
+        "lost": sum(1 for p in scored if not p["recall_all"]),
         "title": sum(p["title"] for p in pages.values()),
+        "title_exact": sum(p["title_exact"] for p in pages.values()),
         "author": sum(p["author"] for p in pages.values()),
         "date": sum(p["date"] for p in pages.values()),
         "date_wrong": sum(p["date_wrong"] for p in pages.values()),
@@ -368,6 +401,12 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=CORPORA / "readability")
     ap.add_argument("--baseline", metavar="REF", help="also run the reader of this git revision")
     ap.add_argument("--repeat", type=int, default=1, help="time each page N times, keep the best")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the extractors N times in turn, keep each page's best time (evens out load)",
+    )
     ap.add_argument("--json", action="store_true", help="print only the JSON line")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
@@ -400,12 +439,15 @@ def main() -> None:
         extractors.append(("trafilatura", "trafilatura", None))
         if have_readability:
             extractors.append(("readability-lxml", "readability", None))
-        scores: dict[str, dict[str, Any]] = {}
-        for label, name, tree_path in extractors:
-            if not args.json:
-                print(f"running {label} ...", file=sys.stderr, flush=True)
-            results = {r["page"]: r for r in run_worker(name, args.corpus, tree_path, args.repeat)}
-            scores[label] = score(results, truth)
+        results: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in extractors}
+        for round_no in range(args.rounds):
+            for label, name, tree_path in extractors:
+                if not args.json:
+                    print(f"running {label} (round {round_no + 1})", file=sys.stderr, flush=True)
+                for r in run_worker(name, args.corpus, tree_path, args.repeat):
+                    best = results[label].get(r["page"], {}).get("ms", float("inf"))
+                    results[label][r["page"]] = r | {"ms": min(best, r["ms"])}
+        scores = {label: score(results[label], truth) for label in results}
 
     report(scores, truth, args)
 
@@ -424,7 +466,7 @@ def report(
             delta = f1(page) - f1(ref[name])
             worse += delta < -0.02
             better += delta > 0.02
-            if (ref[name]["recall"] or 0) > 0 and (page["recall"] or 0) < 0.9 * ref[name]["recall"]:
+            if (ref[name]["recall"] or 0) > 0 and page["recall_all"] < 0.9 * ref[name]["recall"]:
                 behind.append(name)
         s["worse"], s["better"], s["behind"] = worse, better, behind
     n = scores["byline"]["n"]
@@ -443,14 +485,17 @@ def report(
             ("body F1 (mean of pages)", lambda s: f"{s['f1']:.1%}"),
             ("pages lost (no story text)", lambda s: str(s["lost"])),
             (
-                "pages losing >10% of trafilatura's recall",
-                lambda s: str(len(s["behind"])),
+                "pages losing >10% of trafilatura's recall (headline counted)",
+                lambda s: (
+                    str(len(s["behind"])) + (f" ({', '.join(s['behind'])})" if s["behind"] else "")
+                ),
             ),
             (
                 "pages worse / better than trafilatura (F1 ±0.02)",
                 lambda s: f"{s['worse']} / {s['better']}",
             ),
-            ("title agrees", lambda s: f"{s['title']}/{n}"),
+            ("title agrees (a site name aside)", lambda s: f"{s['title']}/{n}"),
+            ("title identical", lambda s: f"{s['title_exact']}/{n}"),
             ("byline agrees", lambda s: f"{s['author']}/{n}"),
             ("date agrees (day)", lambda s: f"{s['date']}/{n}"),
             (
