@@ -482,6 +482,41 @@ def test_a_labelled_caption_is_a_caption_and_a_labelled_name_a_credit() -> None:
     ]
 
 
+def test_a_pull_quote_caption_never_replaces_the_paragraph_it_quotes() -> None:
+    # The Guardian: a figure's caption quoting the story's next paragraph, cut short.
+    quote = "<figure><img src='q.jpg'><figcaption>Every school in the region stayed closed on Wednesday, the school board said</figcaption></figure>"
+    a = only(
+        page(
+            f"<article><h1>Storm closes roads across the north</h1><p>{STORY[0]}</p>{quote}"
+            f"<p>{STORY[1]}</p><p>{STORY[2]}</p></article>"
+        )
+    )
+    assert all(p in a.body.split("\n\n") for p in STORY)
+
+
+def test_gallery_counters_and_glued_labels_are_not_caption_text() -> None:
+    figures = "".join(
+        f"<figure><img src='{i}.jpg'><figcaption><span>{i}of3</span>{text}</figcaption></figure>"
+        for i, text in enumerate(
+            ["Drivers wait on the highway", "A snow plough clears the road"], 1
+        )
+    ) + (
+        "<figure><img src='m.jpg'><figcaption><span class='off-screen'>Media caption</span>"
+        "Who is clearing the roads?</figcaption></figure>"
+    )
+    a = only(
+        page(
+            f"<article><h1>Storm closes roads across the north</h1><p>{STORY[0]}</p>{figures}"
+            f"<p>{STORY[1]}</p><p>{STORY[2]}</p></article>"
+        )
+    )
+    assert [t for k, t in kinds(a) if k == "caption"] == [
+        "Photo: Drivers wait on the highway",
+        "Photo: A snow plough clears the road",
+        "Photo: Who is clearing the roads?",
+    ]
+
+
 def test_caption_furniture_shop_links_and_bare_credits_are_not_captions() -> None:
     figures = (
         "<figure><img src='a.jpg'><a href='a.jpg'>Zum Vergrößern auf das Bild klicken</a>"

@@ -60,9 +60,12 @@ _FURNITURE_MAX_CHARS = 2000
 #: paragraphs): a 50-photo gallery must not bury the story it illustrates.
 MAX_CAPTIONS = 10
 _TAG_LIKE = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>")
+#: Labels before a caption: "Image caption, ", BBC's "Media caption" glued to the text
+#: ("Media captionWho is..."), "Foto: ", and a gallery's counter ("1of4", "3 / 12").
 _CAPTION_LABEL = re.compile(
-    r"^(?:(?:image|photo|picture|video|media)\s+caption\b|photo|image|picture|foto|bild"
-    r"|zdj[eę]cie|fot|imagen|immagine)\s*[,:.]?\s+",
+    r"^(?:(?:image|photo|picture|video|media)\s+caption(?:\s*[,:.]?\s+|(?=(?-i:[A-Z])))"
+    r"|(?:photo|image|picture|foto|bild|zdj[eę]cie|fot|imagen|immagine)\s*[,:.|]\s*"
+    r"|\d{1,3}\s*(?:of|/)\s*\d{1,3}(?:\s+|(?=(?-i:[A-Z]))))",
     re.I,
 )
 _CREDIT_LABEL = re.compile(
@@ -354,9 +357,13 @@ class _Caption:
     """A figure's caption and the story text around it, to place it in trafilatura's output."""
 
     text: str
-    raw: str  # the figcaption's words, in case trafilatura kept them itself
+    raw: str  # the figcaption's words, folded, in case trafilatura kept them itself
     before: tuple[str, ...]  # keys of the text blocks just before the figure, nearest first
     after: tuple[str, ...]  # and just after it
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _key_of(text: str) -> str:
@@ -404,7 +411,7 @@ def _captions(tree: Any) -> list[_Caption]:
         }
         before = _anchors(reversed(blocks[:i]), near)
         after = _anchors(blocks[i + 1 :], near)
-        out.append(_Caption(text, _key_of(_element_text(cap)), before, after))
+        out.append(_Caption(text, _folded(_element_text(cap)), before, after))
     return out
 
 
@@ -430,12 +437,14 @@ def _place_captions(paragraphs: list[str], captions: list[_Caption]) -> list[tup
     if not captions:
         return out
     index: dict[str, int] = {}
+    whole: dict[str, int] = {}
     for i, p in enumerate(paragraphs):
         index.setdefault(_key_of(p), i)
+        whole.setdefault(_folded(p), i)
     after: dict[int, list[str]] = {}  # captions to put after paragraph i (-1: before the first)
     for caption in captions:
-        if caption.raw in index:  # trafilatura kept the caption: give it the caption's form
-            out[index[caption.raw]] = (caption.text, True)
+        if caption.raw in whole:  # trafilatura kept the caption itself: give it the caption's form
+            out[whole[caption.raw]] = (caption.text, True)
             continue
         spot = next((index[k] for k in caption.before if k in index), None)
         if spot is None:
