@@ -1,20 +1,29 @@
 #!/usr/bin/env python3
 """How well Byline's HTML reader extracts real pages, beside plain trafilatura, in one run.
 
-    python bench/extraction.py [--corpus DIR] [--baseline REF] [--repeat N] [--rounds N] [--json]
+    python bench/extraction.py [--corpus DIR | --aeb DIR] [--baseline REF] [--repeat N] [--rounds N]
+                               [--json]
 
 Reads Mozilla Readability's test pages (``../shared/corpora/readability``; each
 folder holds ``source.html``, ``expected.html`` and ``expected-metadata.json``)
 with:
 
 * ``byline``: Byline's reader as the reindex runs it (``formats.read_file``, then
-  ``split_paragraphs``); its body is every searchable paragraph (not the headline,
-  not boilerplate; the headline alone when it is all the page had);
+  ``split_paragraphs``); precision is that of its searchable paragraphs (all but
+  the headline and boilerplate, captions included), recall that of all it keeps
+  and shows, boilerplate too: the issue's two measures, strings leaking into
+  searchable paragraphs and strings found. (A page whose only text became its
+  headline is scored on it.) A row gives both without its captions, which
+  trafilatura deletes;
 * ``trafilatura``: plain ``trafilatura.extract`` on the same bytes, default
   options, with its metadata (``output_format="json", with_metadata=True``);
 * ``readability``: readability-lxml's ``Document.summary()``, if it is installed;
 * ``byline@REF`` with ``--baseline REF``: the ``indexer`` package of a git
   revision (extracted to a temp folder), so before and after share one run.
+
+``--aeb DIR`` reads a checkout of scrapinghub/article-extraction-benchmark
+instead (181 news pages fetched in 2019, with hand-made ``articleBody`` ground
+truth and no metadata), converted to the same layout in the temp folder.
 
 Every extractor runs in its own child process, one after the other (never two
 at once), warmed up on one page first, so imports are not timed; ``--rounds``
@@ -36,6 +45,8 @@ JSON object with every figure. Nothing is written outside a temp folder.
 from __future__ import annotations
 
 import argparse
+import gzip
+import html
 import json
 import re
 import statistics
@@ -77,12 +88,18 @@ def _byline(tree: Path | None) -> Callable[[Path], dict[str, Any]]:
             return out | {"ok": False, "body": "", "title": None, "author": None, "date": None}
         [a] = articles
         paragraphs = split_paragraphs(a)
-        body = [p.text for p in paragraphs[1:] if p.kind != "boilerplate"]
-        if not body:  # a page whose only text became its headline: still searchable
-            body = [paragraphs[0].text]
+        rest = paragraphs[1:] or paragraphs[:1]  # a page whose only text became its headline
+
+        def text(skip: tuple[str, ...]) -> str:
+            return "\n\n".join(p.text for p in rest if p.kind not in skip)
+
         return out | {
             "ok": True,
-            "body": "\n\n".join(body),
+            "body": text(("boilerplate",)),
+            "kept": text(()),
+            "story_body": text(("boilerplate", "caption")),
+            "story_kept": text(("caption",)),
+            "captions": [p.text for p in paragraphs if p.kind == "caption"],
             "headline": paragraphs[0].text,
             "title": a.title,
             "author": a.author,
@@ -313,10 +330,19 @@ def score(results: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]]) 
     for name, t in truth.items():
         r = results.get(name, {"ok": False, "body": ""})
         precision, recall = overlap(r.get("body") or "", t["text"])
+        if "kept" in r:  # recall counts what Byline keeps and shows, boilerplate too
+            recall = overlap(r["kept"], t["text"])[1]
         # Text a search finds: Byline's headline is searchable too, and holds
         # the title a page repeats above its story (which trafilatura keeps in its text).
-        searchable = "\n\n".join(x for x in (r.get("headline"), r.get("body")) if x)
+        searchable = "\n\n".join(x for x in (r.get("headline"), r.get("kept")) if x)
         recall_all = overlap(searchable, t["text"])[1]
+        # The same without Byline's captions (trafilatura deletes figures).
+        precision_s = overlap(r.get("story_body", r.get("body")) or "", t["text"])[0]
+        recall_s = overlap(r.get("story_kept", r.get("body")) or "", t["text"])[1]
+        captions = r.get("captions") or []
+        in_expected = sum(
+            1 for c in captions if (overlap(c.removeprefix("Photo: "), t["text"])[0] or 0) > 0.5
+        )
         want_date = date_of(t["meta"].get("publishedTime"))
         got_date = date_of(r.get("date"))
         pages[name] = {
@@ -324,6 +350,10 @@ def score(results: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]]) 
             "precision": precision,
             "recall": recall,
             "recall_all": max(recall or 0.0, recall_all or 0.0) if recall is not None else None,
+            "precision_s": precision_s,
+            "recall_s": recall_s,
+            "captions": len(captions),
+            "captions_in_expected": in_expected,
             "title": title_agrees(r.get("title"), t["meta"].get("title")),
             "title_exact": norm_title(r.get("title")) == norm_title(t["meta"].get("title")),
             "author": author_agrees(r.get("author"), t["meta"].get("byline")),
@@ -349,6 +379,10 @@ def score(results: dict[str, dict[str, Any]], truth: dict[str, dict[str, Any]]) 
         "pages": pages,
         "precision": mean("precision", scored),
         "recall": mean("recall", scored),
+        "precision_s": mean("precision_s", scored),
+        "recall_s": mean("recall_s", scored),
+        "captions": sum(p["captions"] for p in pages.values()),
+        "captions_in_expected": sum(p["captions_in_expected"] for p in pages.values()),
         "f1": statistics.fmean(f1(p) for p in scored) if scored else 0.0,
         "lost": sum(1 for p in scored if not p["recall_all"]),
         "title": sum(p["title"] for p in pages.values()),
@@ -399,6 +433,12 @@ def export_tree(ref: str, dst: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=CORPORA / "readability")
+    ap.add_argument(
+        "--aeb",
+        type=Path,
+        metavar="DIR",
+        help="instead, a checkout of scrapinghub/article-extraction-benchmark (181 real pages)",
+    )
     ap.add_argument("--baseline", metavar="REF", help="also run the reader of this git revision")
     ap.add_argument("--repeat", type=int, default=1, help="time each page N times, keep the best")
     ap.add_argument(
@@ -414,11 +454,37 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.corpus, args.tree, args.repeat)
         return
-    if not args.corpus.is_dir():
-        raise SystemExit(
-            f"{args.corpus} is absent: this benchmark needs ../shared/corpora/readability"
-        )
+    with tempfile.TemporaryDirectory(prefix="byline-extraction-") as tmp:
+        if args.aeb:
+            args.corpus = aeb_corpus(args.aeb, Path(tmp) / "aeb")
+        if not args.corpus.is_dir():
+            raise SystemExit(f"{args.corpus} is absent: this needs ../shared/corpora/readability")
+        run(args, Path(tmp))
 
+
+def aeb_corpus(repo: Path, dst: Path) -> Path:
+    """The article-extraction-benchmark's pages in this benchmark's layout, under ``dst``.
+
+    Its ``html/<id>.html.gz`` are the pages as fetched; ``ground-truth.json`` holds
+    each one's ``articleBody`` (paragraphs on lines), which becomes ``expected.html``.
+    """
+    truth = json.loads((repo / "ground-truth.json").read_text("utf-8"))
+    for key, record in truth.items():
+        page = repo / "html" / f"{key}.html.gz"
+        if not page.is_file():
+            continue
+        folder = dst / key[:12]
+        folder.mkdir(parents=True)
+        (folder / "source.html").write_bytes(gzip.decompress(page.read_bytes()))
+        lines = [line for line in (record.get("articleBody") or "").split("\n") if line.strip()]
+        body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        (folder / "expected.html").write_text(f"<div>{body}</div>", "utf-8")
+        (folder / "expected-metadata.json").write_text("{}", "utf-8")
+    return dst
+
+
+def run(args: argparse.Namespace, tmp: Path) -> None:
+    """Every extractor over every page (in child processes), scored and reported."""
     truth: dict[str, dict[str, Any]] = {}
     for folder in sorted(p for p in args.corpus.iterdir() if (p / "source.html").is_file()):
         meta_path = folder / "expected-metadata.json"
@@ -432,22 +498,21 @@ def main() -> None:
         have_readability = True
     except ImportError:
         have_readability = False
-    with tempfile.TemporaryDirectory(prefix="byline-extraction-") as tmp:
-        if args.baseline:
-            tree = export_tree(args.baseline, Path(tmp))
-            extractors.append((f"byline@{args.baseline}", "byline", tree))
-        extractors.append(("trafilatura", "trafilatura", None))
-        if have_readability:
-            extractors.append(("readability-lxml", "readability", None))
-        results: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in extractors}
-        for round_no in range(args.rounds):
-            for label, name, tree_path in extractors:
-                if not args.json:
-                    print(f"running {label} (round {round_no + 1})", file=sys.stderr, flush=True)
-                for r in run_worker(name, args.corpus, tree_path, args.repeat):
-                    best = results[label].get(r["page"], {}).get("ms", float("inf"))
-                    results[label][r["page"]] = r | {"ms": min(best, r["ms"])}
-        scores = {label: score(results[label], truth) for label in results}
+    if args.baseline:
+        tree = export_tree(args.baseline, tmp)
+        extractors.append((f"byline@{args.baseline}", "byline", tree))
+    extractors.append(("trafilatura", "trafilatura", None))
+    if have_readability:
+        extractors.append(("readability-lxml", "readability", None))
+    results: dict[str, dict[str, dict[str, Any]]] = {label: {} for label, _, _ in extractors}
+    for round_no in range(args.rounds):
+        for label, name, tree_path in extractors:
+            if not args.json:
+                print(f"running {label} (round {round_no + 1})", file=sys.stderr, flush=True)
+            for r in run_worker(name, args.corpus, tree_path, args.repeat):
+                best = results[label].get(r["page"], {}).get("ms", float("inf"))
+                results[label][r["page"]] = r | {"ms": min(best, r["ms"])}
+    scores = {label: score(results[label], truth) for label in results}
 
     report(scores, truth, args)
 
@@ -480,9 +545,17 @@ def report(
     }
     if not args.json:
         rows = [
-            ("body precision (4-word shingles)", lambda s: f"{s['precision']:.1%}"),
-            ("body recall", lambda s: f"{s['recall']:.1%}"),
-            ("body F1 (mean of pages)", lambda s: f"{s['f1']:.1%}"),
+            ("precision: searchable text (4-word shingles)", lambda s: f"{s['precision']:.2%}"),
+            ("recall: all text kept", lambda s: f"{s['recall']:.2%}"),
+            ("F1 (mean of pages)", lambda s: f"{s['f1']:.1%}"),
+            (
+                "precision / recall without Byline's captions",
+                lambda s: f"{s['precision_s']:.1%} / {s['recall_s']:.1%}" if s["captions"] else "",
+            ),
+            (
+                "captions (of them in the expected text)",
+                lambda s: f"{s['captions']} ({s['captions_in_expected']})" if s["captions"] else "",
+            ),
             ("pages lost (no story text)", lambda s: str(s["lost"])),
             (
                 "pages losing >10% of trafilatura's recall (headline counted)",
