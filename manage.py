@@ -97,6 +97,8 @@ def print_stats(stats: Any, as_json: bool) -> None:
         click.echo(f"{stats.ignored} files with unknown suffixes ignored")
     for skip in stats.skipped:
         click.echo(f"skipped {skip.path}: {skip.reason}")
+    for warning in stats.warnings:  # indexed, with a caveat (a guessed encoding, a bad date)
+        click.echo(f"warning {warning.path}: {warning.reason}")
 
 
 @cli.command()

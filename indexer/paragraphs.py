@@ -5,12 +5,17 @@ Kinds, decided in this order (first match wins):
 * ``headline``    the article title; always paragraph 1.
 * ``boilerplate`` page furniture kept for display but never searched: video
   stamps ("1 year ago", "Duration 2:06"), credits ("With files from Reuters",
-  "Reporting by ..."), wire trailers ("Reuter"), share/subscribe prompts.
+  "Reporting by ..."), wire trailers ("Reuter"), share/subscribe prompts and
+  the page's own words in the languages news sites use ("Advertisement",
+  "Werbung", "Reklama", "Mehr", "Suchen", "Print Article", "Order Reprints"),
+  a date or a comment count on its own line.
   A block whose lines mix boilerplate with text is split line by line.
 * ``caption``     a photo caption: text ending in a parenthesised credit with
-  a slash, "(Pavel Mikheyev/Reuters)", or starting with "Photo:"/"Image:".
+  a slash and no figures, "(Pavel Mikheyev/Reuters)" but not "(€12.50/share)",
+  or starting with "Photo:"/"Image:".
 * ``heading``     a section subhead: at most 10 words and 80 characters, no
-  sentence-ending punctuation, starts with a capital letter or digit.
+  sentence-ending punctuation (Latin or CJK), starts with a capital letter or
+  digit, and not a table row ("Ticker | Last | Change" is a row, not a subhead).
 * ``body``        everything else; it remembers the heading above it.
 """
 
@@ -35,11 +40,27 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"|read more|watch|listen|sign up\b.{0,80}|click here\b.{0,80}|follow us\b.{0,80}"
         r"|subscribe\b.{0,80}|comments?|copyright\b.{0,120}|©.{0,120}|all rights reserved\.?)$",
         r"^(?:image|video|photo) (?:caption|copyright)\b.{0,80}$",
+        # The page's own words, in the languages of the archives we index.
+        r"^(?:advertisement|advertising|sponsored|werbung|anzeige|reklama|publicit[ée]|publicidad"
+        r"|pubblicit[àa]|advertentie|annonse|mainos|реклама|mehr|mehr zum thema|weiterlesen"
+        r"|lesen sie auch|suche|suchen|teilen|drucken|lire aussi|lire la suite|partager|rechercher"
+        r"|leer m[áa]s|compartir|buscar|leggi anche|condividi|cerca|czytaj (?:więcej|też)|więcej"
+        r"|udostępnij|szukaj|zobacz (?:też|także)|more|search|menu|print|print article"
+        r"|print this (?:article|page)|order reprints|reprints|e-?mail|tweet|facebook|twitter"
+        r"|next|previous|back to top|close|loading\W*|zum vergrößern (?:auf das bild )?klicken)"
+        r"[.:!…]?$",
+        # A date, a time or a comment count alone on its line: the page's, not the story's.
+        r"^(?:(?:updated|posted|published|last updated)\s*:?\s*)?(?:\w{3,9},?\s+)?"
+        r"(?:\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}"
+        r"|\d{4}-\d{2}-\d{2})(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*[a-z]{0,4})?$",
+        r"^(?:\d[\d,.]*\s+)?comments?$",
+        r"^from the section\b.{0,60}$",
     )
 )
-_CAPTION_CREDIT = re.compile(r"\([^()]{2,120}/[^()]{2,120}\)\s*$")
+#: A credit names people and agencies; figures or a currency make it a price or a ratio.
+_CAPTION_CREDIT = re.compile(r"\([^()\d$€£¥%]{2,120}/[^()\d$€£¥%]{2,120}\)\s*$")
 _CAPTION_PREFIX = re.compile(r"^(?:photo|image|picture|pictured)\s*:", re.I)
-_SENTENCE_END = re.compile(r"[.!?;:,\"\u201d\u2019')\]]$")
+_SENTENCE_END = re.compile(r"[.!?;:,\"\u201d\u2019')\]。！？；：、」』）…]$")
 
 #: A "paragraph" longer than this (a dump, not prose) is cut into pieces at
 #: spaces, so one runaway block cannot make indexing or snippets crawl.
@@ -68,6 +89,7 @@ def is_heading(text: str) -> bool:
         and len(text) <= HEADING_MAX_CHARS
         and (text[0].isupper() or text[0].isdigit())
         and not _SENTENCE_END.search(text)
+        and " | " not in text
     )
 
 

@@ -72,6 +72,47 @@ def test_classify_rules(text: str, kind: str) -> None:
     assert classify(text) == kind
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # A table row is a row: it must not become the heading of the paragraphs under it.
+        ("Ticker | Security | Last | Change | Change %", "body"),
+        ("Blue | 120", "body"),
+        # Page furniture in the languages of the archives (they were headings).
+        ("Werbung", "boilerplate"),
+        ("Anzeige", "boilerplate"),
+        ("Reklama", "boilerplate"),
+        ("Mehr", "boilerplate"),
+        ("Suchen", "boilerplate"),
+        ("Publicité", "boilerplate"),
+        ("Print Article", "boilerplate"),
+        ("Order Reprints", "boilerplate"),
+        ("Zum Vergrößern auf das Bild klicken", "boilerplate"),
+        ("24 July 2015", "boilerplate"),
+        ("Updated: Jan. 6, 2022 9:32 AM ET", "boilerplate"),
+        ("941 comments", "boilerplate"),
+        # A bracketed price or ratio with a slash is not a photo credit.
+        ("Brent crude rose to a seven-year high (€78.10/bbl)", "body"),
+        ("The shares closed higher on Friday (US$9.20/share)", "body"),
+        ("Diesel was cheaper than a year ago (1.89/l)", "body"),
+        ("Rescuers search the rubble in Antakya (Umit Bektas/Reuters)", "caption"),
+        # Sentences end in CJK punctuation too.
+        ("2020年の東京オリンピックの開催などを見据え、設置が促進されている。", "body"),
+        ("Oil prices fall in Asia", "heading"),
+        ("March 2022", "heading"),
+    ],
+)
+def test_kind_rules_for_real_pages(text: str, kind: str) -> None:
+    assert classify(text) == kind
+
+
+def test_a_table_header_row_labels_no_paragraphs() -> None:
+    body = "Prices rose on Friday.\n\nTicker | Last | Change\n\nXOM | 104.20 | +2.10\n\nMarkets closed."
+    paragraphs = split_paragraphs(Article("t", "Oil", body))
+    assert [p.kind for p in paragraphs[1:]] == ["body"] * 4
+    assert all(p.heading is None for p in paragraphs)
+
+
 def test_boilerplate_lines_inside_a_block_are_split_out() -> None:
     article = Article(
         "a", "Title", "2 days ago\nDuration 1:02\nTroops were sent in on Tuesday to restore order."

@@ -8,9 +8,11 @@ does not stop the article (an unreadable date, a guessed encoding).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +22,6 @@ from ..models import Article, Skip
 log = logging.getLogger("byline")
 
 _SNIFF_BYTES = 8192
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: How a reader reports a problem that does not stop the article.
 Warn = Callable[[str], None]
@@ -52,40 +53,177 @@ class Source:
     warn: Warn = _log_warning
     known: Mapping[str, str] = field(default_factory=dict)
 
-    def text(self) -> str:
-        """The file decoded (UTF-8, else cp1252, else latin-1; a fallback is warned about)."""
-        return decode(self.data, self.warn)
+    def text(self, declared: str | None = None) -> str:
+        """The file decoded: a BOM, else ``declared`` (the charset it names), else UTF-8 or a guess.
+
+        See :func:`decode`; a guess or a declaration that did not fit is warned about.
+        """
+        return decode(self.data, self.warn, declared=declared)
 
 
 # --- decoding ------------------------------------------------------------------
 
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+#: Charset labels as browsers read them (the WHATWG Encoding standard): a page
+#: that says ISO-8859-1 or gb2312 is really windows-1252 or GBK, and a page that
+#: is ASCII-compatible enough to declare UTF-16 in a <meta> is not UTF-16.
+_LABELS = {
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "big5": "big5hkscs",
+    "utf-16": "utf-8",
+    "utf-16le": "utf-8",
+    "utf-16be": "utf-8",
+    "utf-32": "utf-8",
+    "unicode": "utf-8",
+}
+#: Labels never honoured: UTF-7 smuggles markup past filters, x-user-defined is not text.
+_REFUSED = {"utf-7", "utf7", "x-user-defined"}
+#: UTF-8 sequences that are well formed (used to tell UTF-8 with a few stray
+#: bytes from a legacy file that happens to contain a few UTF-8-looking pairs).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
-def decode(data: bytes, warn: Warn | None = None) -> str:
-    """UTF-8, else cp1252, else latin-1 (which always succeeds), warning on fallback."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+
+def _stray_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as windows-1252 (else latin-1)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    stray = exc.object[exc.start : exc.end]
+    return stray.decode("cp1252", "byline-latin1"), exc.end
+
+
+def _undefined_as_latin1(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the five bytes windows-1252 leaves undefined are read as latin-1."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("byline-cp1252", _stray_as_cp1252)
+codecs.register_error("byline-latin1", _undefined_as_latin1)
+
+
+def codec_for(label: str) -> str | None:
+    """The Python codec a declared charset label means, or None for one we cannot honour."""
+    name = label.strip().strip("\"'").lower()
+    if not name or name in _REFUSED:
+        return None
+    name = _LABELS.get(name, name)
     try:
-        return data.decode("utf-8")
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+        return None  # base64, rot13, ...: codecs, but not character encodings
+    return info.name
+
+
+def decode(data: bytes, warn: Warn | None = None, *, declared: str | None = None) -> str:
+    """Bytes to text: a BOM, else the ``declared`` charset, else UTF-8, else windows-1252.
+
+    Every case but a BOM, a fitting declaration or clean UTF-8 is reported
+    through ``warn`` (it reaches ``reindex --json`` and ``stats``):
+
+    * a BOM names the encoding (UTF-8, UTF-16, UTF-32) whatever else the file says;
+    * valid UTF-8 wins over a declared legacy charset: a page re-saved as UTF-8
+      often keeps its old ``<meta charset=gb2312>``, and text in a legacy
+      charset is practically never valid UTF-8 by accident;
+    * a declared charset the bytes do not fit is still used, with the few
+      misfits replaced (U+FFFD); a UTF-8 declaration that does not fit, or no
+      declaration, reads stray bytes as windows-1252 (a cp1252 word pasted into
+      a UTF-8 page), or the whole file as windows-1252 when it is not UTF-8 at all.
+    """
+    say = warn if warn is not None else _log_warning
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError:
+                say(f"starts with a {encoding} BOM but is not {encoding}; misfits replaced")
+                return data[len(bom) :].decode(encoding, "replace")
+    codec = codec_for(declared) if declared else None
+    if declared and codec is None:
+        say(f"declares an unknown or refused charset '{declared[:40]}'; ignored")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if warn is not None:
-            warn(f"not UTF-8, read as {encoding}")
+    else:
+        if codec not in (None, "utf-8") and not data.isascii():
+            say(f"declares {declared} but is valid UTF-8; read as UTF-8")
         return text
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+    if codec not in (None, "utf-8"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            text = data.decode(codec, "replace")
+            misfits = text.count("\ufffd")
+            say(f"declares {declared} but {misfits} of its bytes are not; replaced")
+            return text
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(data))
+    stray = high - in_sequences
+    if codec == "utf-8" or in_sequences >= stray:
+        what = "declares UTF-8 but" if codec == "utf-8" else "not UTF-8:"
+        say(f"{what} {stray} of its bytes are not UTF-8; read them as cp1252")
+        return data.decode("utf-8", "byline-cp1252")
+    say("not UTF-8, read as cp1252 (no charset declared: guessed)")
+    return data.decode("cp1252", "byline-latin1")
+
+
+#: Characters removed from all text: control characters (C0 but tab and newline,
+#: DEL, C1), soft hyphens (U+00AD: "Mit\u00adtel\u00adal\u00adter" must match
+#: Mittelalter), zero-width no-break spaces (a BOM inside text) and word joiners.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\ufeff\u2060]")
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters and normalise line endings; keep the text otherwise."""
+    """Text as Byline stores, indexes, highlights and shows it: one string for all three.
+
+    Line endings become ``\n``; control characters, soft hyphens and other
+    invisible format characters are removed; the text is Unicode NFC, so an
+    "é" typed as e + combining accent matches the precomposed one.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
 
 
 def looks_binary(data: bytes) -> bool:
+    """NUL bytes near the start, unless a UTF-16/32 BOM explains them."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return False
     return b"\x00" in data[:_SNIFF_BYTES]
 
 
@@ -167,7 +305,7 @@ def meta_text(value: object) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value if v not in (None, ""))
-    text = " ".join(str(value).split())
+    text = " ".join(clean_text(str(value)).split())
     return text or None
 
 
@@ -180,7 +318,7 @@ def meta_list(value: object) -> tuple[str, ...]:
     for item in items:
         if isinstance(item, (dict, list, tuple)):
             continue
-        text = " ".join(str(item).split()).strip("\"'")
+        text = " ".join(clean_text(str(item)).split()).strip("\"'")
         if text and text not in out:
             out.append(text)
     return tuple(out)
