@@ -443,12 +443,16 @@ def _live(segment: Any) -> int:
 def _merge_small(ix: FileIndex, segments: list[Any], limit: int) -> list[Any]:
     """Merge the smallest segments when incremental runs have left too many of them.
 
-    Every run adds a segment; a query pays a little per segment, so small ones
-    are merged a tier at a time (below 1/8 of ``limit``, then below ``limit``),
-    at most one merge a run, the live paragraphs re-read from the segments
-    themselves. A full rebuild starts over with segments of ``limit``.
+    Every run adds a segment. Segments of at least half of ``limit`` (what a
+    full rebuild writes) are never merged: rewriting them would cost a run
+    time in proportion to the archive. Smaller ones are merged a tier at a
+    time (below 1/16 of ``limit``, then below 1/2) once a tier holds more than
+    :data:`MAX_SMALL_SEGMENTS`, the smallest first, at most one merge a run,
+    the live paragraphs re-read from the segments themselves. Since a query
+    reads one list per word for the whole index (:mod:`indexer.topk`), a few
+    more segments cost it little.
     """
-    for tier in (max(1, limit // 8), limit):
+    for tier in (max(1, limit // 16), max(1, limit // 2)):
         small = sorted((s for s in segments if _live(s) < tier), key=_live)
         if len(small) <= MAX_SMALL_SEGMENTS:
             continue

@@ -301,6 +301,36 @@ def test_small_segments_of_many_incremental_runs_are_merged(make_engine: Any) ->
     assert engine.reindex().unchanged == 44  # the merged segments' hashes still match
 
 
+def test_full_segments_are_never_merged_again(make_engine: Any) -> None:
+    """A run after a small change must not cost time in proportion to the archive."""
+    engine = make_engine(
+        {
+            f"base/{n:02d}.txt": article(f"Story {n}", f"Harbour cargo report {n}.")
+            for n in range(60)
+        },
+        segment_paragraphs=40,
+    )
+    engine.reindex()
+
+    def segments() -> dict[str, int]:
+        with engine._searcher() as s:
+            return {
+                r.segment().segment_id(): r.doc_count_all() - r.segment().deleted_count()
+                for r, _ in s.reader().leaf_readers()
+            }
+
+    full = {sid for sid, live in segments().items() if live >= 20}
+    assert full
+    source = engine.config.source_dir
+    for run in range(14):
+        (source / f"new/{run:02d}.txt").parent.mkdir(exist_ok=True)
+        (source / f"new/{run:02d}.txt").write_text(article(f"Late {run}", f"Harbour cargo {run}."))
+        engine.reindex()
+        assert full <= set(segments())  # the rebuild's full segments are the same files
+    assert len(segments()) <= len(full) + 2 * (8 + 1)  # small ones were merged
+    assert engine.search("harbour", per_article=1).total == 74
+
+
 def test_an_empty_folder_makes_an_empty_searchable_index(make_engine: Any) -> None:
     e = make_engine({})
     stats = e.reindex()

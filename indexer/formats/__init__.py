@@ -157,7 +157,13 @@ def read_file(path: Path, root: Path, scan: Scan, max_bytes: int = MAX_FILE_BYTE
         return skip(f"cannot parse: {exc}")
     if not articles:
         return skip("no title or text found")
-    return [replace(a, path=rel, content_hash=a.content_hash or content_hash(a)) for a in articles]
+    known = scan.known
+    return [
+        a  # unchanged since the last run (often a stub): only its id and hash are needed
+        if a.content_hash and known.get(a.id) == a.content_hash
+        else replace(a, path=rel, content_hash=a.content_hash or content_hash(a))
+        for a in articles
+    ]
 
 
 __all__ = [
