@@ -275,12 +275,14 @@ def write_labels(ix: FileIndex, segment: Any, mapping: dict[str, str]) -> None:
 
 @dataclass
 class _Known:
-    """The live index's articles: by id hash, with their content hash, path and segment."""
+    """The live index's articles: by id hash, with their ids and content hashes."""
 
     table: DocTable
     idhash: np.ndarray  # sorted
     code: np.ndarray  # global article code, in idhash order
     live_articles: np.ndarray  # bool per global article code
+    ids: list[str]  # per global article code
+    hashes: np.ndarray  # (codes, 16) bytes per global article code; zeros: none
 
     def find(self, article_id: str) -> int:
         """The live global article code of an id, or 0."""
@@ -288,16 +290,14 @@ class _Known:
         at = int(np.searchsorted(self.idhash, h))
         while at < len(self.idhash) and self.idhash[at] == h:
             code = int(self.code[at])
-            if self.live_articles[code] and self.table.article_id(code) == article_id:
+            if self.live_articles[code] and self.ids[code] == article_id:
                 return code
             at += 1
         return 0
 
     def content_hash(self, code: int) -> str:
-        si = int(np.searchsorted(self.table.article_offsets, code, side="right")) - 1
-        local = code - int(self.table.article_offsets[si])
-        digest = self.table.segments[si].array("article.hash")[local]
-        return bytes(digest).hex() if digest.any() else ""
+        digest = self.hashes[code].tobytes()
+        return digest.hex() if digest.strip(b"\0") else ""
 
 
 def _known(searcher: Any) -> _Known:
@@ -307,7 +307,10 @@ def _known(searcher: Any) -> _Known:
     live = np.zeros(table.articles + 1, dtype=bool)
     live[table.article[table.live & (table.article > 0)]] = True
     order = np.argsort(idhash, kind="stable")
-    return _Known(table, idhash[order], order, live)
+    digests = np.concatenate(
+        [np.zeros((1, 16), np.uint8), *(s.array("article.hash") for s in table.segments)]
+    )
+    return _Known(table, idhash[order], order, live, table.article_ids(), digests)
 
 
 def _incremental(
@@ -352,10 +355,11 @@ def _incremental(
                 seen.update(old)
                 unchanged += len(old)
             else:
-                scan.known = {table.article_id(c): known.content_hash(c) for c in old}
+                here = {known.ids[c]: c for c in old}
+                scan.known = {aid: known.content_hash(c) for aid, c in here.items()}
                 articles = read_file(path, root, scan, config.max_file_mb * 2**20)
                 for article in articles:
-                    code = known.find(article.id)
+                    code = here.get(article.id) or known.find(article.id)
                     if code in seen and code:
                         scan.skipped.append(
                             Skip(article.path, f"duplicate article id {article.id!r}")
@@ -370,7 +374,7 @@ def _incremental(
                         added.append(replace(article, paragraphs=split_paragraphs(article)))
                         continue
                     seen.add(code)
-                    if known.content_hash(code) == article.content_hash:
+                    if scan.known.get(article.id, known.content_hash(code)) == article.content_hash:
                         unchanged += 1
                     else:
                         updated.append(
@@ -562,36 +566,56 @@ def _mark_deleted(table: DocTable, segments: list[Any], codes: list[int]) -> Non
 
 
 def _incremental_labels(table: DocTable, changed: list[Article], skip: set[int]) -> dict[str, str]:
-    """Cluster labels for changed articles, joining the clusters the index already has."""
+    """Cluster labels for changed articles, joining the clusters the index already has.
+
+    The changed articles cluster among themselves as a rebuild would; then
+    every live article (but ``skip``) sharing a fingerprint with one is found
+    with array joins, not one lookup per fingerprint (a boilerplate paragraph
+    can be shared by thousands), and a changed cluster joins the existing one
+    with the smallest label among those it overlaps enough.
+    """
     if not changed:
         return {}
-    flags = table.flags
-    eligible = np.flatnonzero((flags & 1).astype(bool) & table.live)
-    phash = table.phash[eligible]
-    arts = table.article[eligible]
-    order = np.argsort(phash, kind="stable")
-    phash, arts = phash[order], arts[order]
-    cache: dict[int, tuple[str, frozenset[str]]] = {}
-
-    def fingerprints_of(code: int) -> frozenset[str]:
-        docs = table.docs_of_article(code)
-        docs = docs[(flags[docs] & 1).astype(bool)]
-        return frozenset(f"{int(v):016x}" for v in table.phash[docs].tolist())
-
-    def lookup(fp: str) -> Any:
-        value = np.uint64(int(fp, 16))
-        lo, hi = (
-            np.searchsorted(phash, [value, value], side="left")[0],
-            np.searchsorted(phash, value, side="right"),
-        )
-        for code in sorted(set(arts[lo:hi].tolist())):
-            if code in skip:
-                continue
-            if code not in cache:
-                label = table.dup_label(int(table.docs_of_article(code)[0]))
-                cache[code] = (label or table.article_id(code), fingerprints_of(code))
-            label, fps = cache[code]
-            yield table.article_id(code), label, fps
-
     batch = {a.id: duplicates.article_fingerprints(a.paragraphs) for a in changed}
-    return duplicates.cluster_labels(batch, lookup)
+    labels = duplicates.batch_labels(batch)
+    ids = sorted(aid for aid in batch if batch[aid])
+    if not ids:
+        return labels
+    new_art = np.repeat(np.arange(len(ids)), [len(batch[aid]) for aid in ids])
+    new_fp = np.fromiter(
+        (int(fp, 16) for aid in ids for fp in batch[aid]), dtype=np.uint64, count=len(new_art)
+    )
+    eligible = np.flatnonzero((table.flags & 1).astype(bool) & table.live)
+    fps, arts = table.phash[eligible], table.article[eligible].astype(np.int64)
+    near = np.unique(arts[np.isin(fps, new_fp)])
+    near = near[~np.isin(near, np.fromiter(skip, dtype=np.int64, count=len(skip)))]
+    if not len(near):
+        return labels
+    mine = np.isin(arts, near)
+    # each candidate's distinct fingerprints, in fingerprint order for the join
+    m_fp, m_art = fps[mine], arts[mine]
+    order = np.lexsort((m_art, m_fp))
+    m_fp, m_art = m_fp[order], m_art[order]
+    first = np.ones(len(m_fp), dtype=bool)
+    first[1:] = (m_fp[1:] != m_fp[:-1]) | (m_art[1:] != m_art[:-1])
+    old_fp, old_art = m_fp[first], m_art[first]
+    codes, sizes = np.unique(old_art, return_counts=True)
+    lo = np.searchsorted(old_fp, new_fp, side="left")
+    width = np.searchsorted(old_fp, new_fp, side="right") - lo
+    starts = np.repeat(lo - (np.cumsum(width) - width), width)
+    right = old_art[starts + np.arange(int(width.sum()))]
+    if not len(right):
+        return labels
+    span = int(table.articles) + 1
+    both, common = np.unique(np.repeat(new_art, width) * span + right, return_counts=True)
+    a, b = both // span, both % span
+    new_sizes = np.array([len(batch[aid]) for aid in ids])
+    old_sizes = sizes[np.searchsorted(codes, b)]
+    ok = common / (new_sizes[a] + old_sizes - common) >= duplicates.NEAR_DUPLICATE
+    outside: dict[str, str] = {}
+    for i, code in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
+        label = table.dup_label(int(table.docs_of_article(code)[0])) or table.article_id(code)
+        root = labels[ids[i]]
+        if root not in outside or label < outside[root]:
+            outside[root] = label
+    return {aid: outside.get(root, root) for aid, root in labels.items()}

@@ -10,15 +10,41 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.duplicates import (
+    NEAR_DUPLICATE,
     article_fingerprints,
-    cluster_labels,
+    batch_labels,
     clusters,
-    jaccard,
     paragraph_key,
 )
 from indexer.models import Paragraph
 
 from .conftest import dated_news_engine
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def cluster_labels(batch: dict[str, frozenset[str]]) -> dict[str, str]:
+    """The definition, with sets: every pair sharing a fingerprint, joined at NEAR_DUPLICATE."""
+    parent = {aid: aid for aid in batch}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    holders: dict[str, list[str]] = {}
+    for aid in sorted(batch):
+        for fp in batch[aid]:
+            holders.setdefault(fp, []).append(aid)
+    pairs = {(a, b) for group in holders.values() for a in group for b in group if a < b}
+    for a, b in sorted(pairs):
+        if jaccard(batch[a], batch[b]) >= NEAR_DUPLICATE:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {aid: find(aid) for aid in batch}
 
 
 def test_identical_paragraphs_collapse_into_the_best_with_a_count(make_engine: Any) -> None:
@@ -62,22 +88,11 @@ def test_fingerprints_are_the_substantial_body_paragraphs() -> None:
 
 
 def test_clusters_join_articles_sharing_most_paragraphs() -> None:
-    a, b, c = (
-        frozenset({"p1", "p2", "p3"}),
-        frozenset({"p1", "p2", "p3", "p4"}),
-        frozenset({"p1", "x"}),
-    )
+    p1, p2, p3, p4, x = (f"{n:016x}" for n in (1, 2, 3, 4, 99))
+    a, b, c = frozenset({p1, p2, p3}), frozenset({p1, p2, p3, p4}), frozenset({p1, x})
     assert jaccard(a, b) == 0.75 and jaccard(a, c) == 0.25
-    labels = cluster_labels({"a": a, "b": b, "c": c, "d": frozenset()})
+    labels = batch_labels({"a": a, "b": b, "c": c, "d": frozenset()})
     assert labels == {"a": "a", "b": "a", "c": "c", "d": "d"}
-
-
-def test_new_copies_join_the_cluster_the_index_already_has() -> None:
-    def existing(fp: str):  # type: ignore[no-untyped-def]
-        if fp == "p1":
-            yield "old", "old-label", frozenset({"p1", "p2"})
-
-    assert cluster_labels({"new": frozenset({"p1", "p2"})}, existing) == {"new": "old-label"}
 
 
 def _arrays(batch: dict[str, frozenset[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -104,7 +119,7 @@ def _labels(batch: dict[str, frozenset[str]]) -> dict[str, str]:
     )
 )
 def test_the_array_clustering_gives_the_same_clusters(batch: dict[str, frozenset[str]]) -> None:
-    assert _labels(batch) == cluster_labels(batch)
+    assert _labels(batch) == batch_labels(batch) == cluster_labels(batch)
 
 
 @pytest.mark.corpora
@@ -163,3 +178,21 @@ def test_a_copy_added_later_joins_the_indexed_cluster(make_engine: Any, tmp_path
         "copy1",
         "copy9",
     }
+
+
+def test_a_later_article_sharing_one_paragraph_stays_alone(make_engine: Any, tmp_path: Any) -> None:
+    shared = "A boilerplate paragraph that many wire stories carry at their very end."
+    body = "\n\n".join(f"Paragraph {n} about harbour strikes and the cargo left." for n in range(3))
+    e = make_engine({f"copy{n}.txt": f"Wire {n}\n\n{body}\n\n{shared}\n" for n in range(3)})
+    e.reindex()
+    other = "\n\n".join(
+        f"Paragraph {n} of another story on grain and its prices." for n in range(3)
+    )
+    (tmp_path / "source" / "a0.txt").write_text(f"Grain\n\n{other}\n\n{shared}\n", "utf-8")
+    (tmp_path / "source" / "a1.txt").write_text(f"Wire 1b\n\n{body}\n\n{shared}\n", "utf-8")
+    assert not e.reindex().full
+    members = {
+        h.article_id for h in e.search("dup:copy0", per_article=1, collapse_similar=False).hits
+    }
+    assert members == {"copy0", "copy1", "copy2", "a1"}  # a1 joins; a0 shares one paragraph only
+    assert e.search("grain", per_article=1).hits[0].similar == 0

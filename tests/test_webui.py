@@ -537,3 +537,21 @@ def test_serve_reindexes_prints_the_url_and_serves(tmp_path: Path) -> None:
 def test_live_server_serves_the_seed_index(live_server: str) -> None:
     with urllib.request.urlopen(live_server + "/search?q=" + quote("fuel prices"), timeout=30) as r:
         assert r.status == 200 and "<mark>prices</mark>" in r.read().decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "oil prices"},
+        {"q": 'a "b" & c=d/é', "source": "reuters", "page": 2, "sort": None},
+        {"q": "", "date": "1987-03-01..1987-03-31", "similar": "show", "exact": 1},
+        {"q": "x+y?z#w", "tag": ["a b", "c;d"]},
+    ],
+)
+def test_fast_search_links_equal_url_for(app: Any, params: dict[str, Any]) -> None:
+    from flask import url_for
+
+    from webui.views import _search_link
+
+    with app.test_request_context("/search"):
+        assert _search_link(params) == url_for("byline.search", **params)
