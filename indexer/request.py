@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import filters as filter_registry
 from .errors import QueryError
+from .text import clean_text
 
 if TYPE_CHECKING:
     from .config import IndexConfig
@@ -68,6 +69,8 @@ class SearchRequest:
     def __post_init__(self) -> None:
         if not isinstance(self.query, str):
             raise QueryError(f"the query must be text, not {type(self.query).__name__}")
+        # the query in the documents' Unicode form (and the cache key with it)
+        object.__setattr__(self, "query", clean_text(self.query))
         for name in ("page", "per_page"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -109,6 +109,10 @@ class ShardFetched:
 # --- a shard ---------------------------------------------------------------------------------
 
 
+#: Queries a shard remembers for their fetch; a query with no hits here is never fetched.
+KEPT_QUERIES = 16
+
+
 @dataclass
 class _State:
     """What a shard keeps of a query between :meth:`Shard.query` and :meth:`Shard.fetch`."""
@@ -225,7 +229,7 @@ class Shard:
                     answer = self._candidates(spec, best, codes, counted.value, False, False, 0)
         with self._lock:
             self._states[spec.qid] = state
-            while len(self._states) > 64:
+            while len(self._states) > KEPT_QUERIES:
                 self._states.popitem(last=False)
         return answer
 
@@ -297,8 +301,8 @@ class Shard:
     # -- the page's hits -------------------------------------------------------------------------
 
     def fetch(self, spec: FetchSpec) -> ShardFetched:
-        with self._lock:
-            state = self._states.get(spec.qid)
+        with self._lock:  # one fetch per query: its match arrays go as soon as it is done
+            state = self._states.pop(spec.qid, None)
         if state is None:
             raise LookupError("the query is no longer known to this shard: search again")
         table = self.table

@@ -104,3 +104,14 @@ def test_the_library_never_hands_out_whoosh_objects(engine: SearchEngine, tmp_pa
         return value is None or isinstance(value, (str, int, float, bool))
 
     assert plain(page) and plain(article) and plain(engine.stats())
+
+
+def test_queries_are_read_in_the_documents_unicode_form(make_engine: Any) -> None:
+    e = make_engine({"a.txt": "Castles\n\nThe Mittelalter castle near the café was restored.\n"})
+    e.reindex()
+    assert [h.article_id for h in e.search("Mittelalter").hits] == ["a"]
+    for typed in ("Mit\u00adtel\u00adal\u00adter", "Mittel\ufeffalter", "cafe\u0301"):
+        assert [h.article_id for h in e.search(typed).hits] == ["a"], typed
+    assert e.search("cafe\u0301").query == "caf\u00e9"
+    marked = e.highlight_article(e.article("a"), "Mit\u00adtel\u00adal\u00adter")  # type: ignore[arg-type]
+    assert any("<mark>Mittelalter</mark>" in p for p in marked)

@@ -17,7 +17,7 @@ from .conftest import ROOT
 
 #: Lower layers first. A module imports only from its own layer or below.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "config", "models", "failpoints", "filters", "request"),  # plain data, settings
+    ("errors", "config", "models", "failpoints", "filters", "request", "text"),  # plain data
     ("formats",),  # files -> Article
     ("paragraphs",),  # Article -> Paragraphs
     ("analysis",),  # text -> terms

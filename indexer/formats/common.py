@@ -12,12 +12,12 @@ import codecs
 import hashlib
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..models import Article, Skip
+from ..text import clean_text
 
 log = logging.getLogger("byline")
 
@@ -198,26 +198,6 @@ def decode(data: bytes, warn: Warn | None = None, *, declared: str | None = None
         return data.decode("utf-8", "byline-cp1252")
     say("not UTF-8, read as cp1252 (no charset declared: guessed)")
     return data.decode("cp1252", "byline-latin1")
-
-
-#: Characters removed from all text: control characters (C0 but tab and newline,
-#: DEL, C1), soft hyphens (U+00AD: "Mit\u00adtel\u00adal\u00adter" must match
-#: Mittelalter), zero-width no-break spaces (a BOM inside text) and word joiners.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\ufeff\u2060]")
-
-
-def clean_text(text: str) -> str:
-    """Text as Byline stores, indexes, highlights and shows it: one string for all three.
-
-    Line endings become ``\n``; control characters, soft hyphens and other
-    invisible format characters are removed; the text is Unicode NFC, so an
-    "é" typed as e + combining accent matches the precomposed one.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _INVISIBLE.sub("", text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text
 
 
 def looks_binary(data: bytes) -> bool:
