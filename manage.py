@@ -28,7 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _config(source: Path | None, index: Path | None) -> IndexConfig:
-    return IndexConfig.from_env(source_dir=source, index_dir=index)
+    ctx = click.get_current_context(silent=True)
+    cluster = ctx.meta.get("byline.cluster") if ctx is not None else None
+    return IndexConfig.from_env(source_dir=source, index_dir=index, cluster=cluster)
 
 
 def _engine(config: IndexConfig) -> SearchEngine:
@@ -47,6 +49,23 @@ def location_options(fn: F) -> F:
         "--source",
         type=click.Path(path_type=Path),
         help="Documents folder (default: seeds/ in the working folder).",
+    )(fn)
+
+
+def cluster_option(fn: F) -> F:
+    """``--cluster``: run on a Ray cluster (the ``cluster`` setting, ``BYLINE_CLUSTER``)."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.meta["byline.cluster"] = value
+
+    return click.option(
+        "--cluster",
+        metavar="SETTING",
+        expose_value=False,
+        callback=remember,
+        help="Run on a Ray cluster: ray:local, ray:auto, ray:HOST:PORT or ray://HOST:PORT "
+        "(needs pip install 'byline[cluster]').",
     )(fn)
 
 
@@ -104,6 +123,7 @@ def print_stats(stats: Any, as_json: bool) -> None:
 @cli.command()
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@cluster_option
 @location_options
 def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) -> None:
     """Index the documents folder (incremental unless --full).
@@ -194,6 +214,7 @@ def _request(
     help="Count every match (by default counts stop at count_limit: 'more than 10000').",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@cluster_option
 @location_options
 def search(
     query: str,
@@ -370,6 +391,7 @@ def _catch_up(engine: SearchEngine, reindex: bool) -> None:
     help="Worker threads serving requests.",
 )
 @click.option("--no-reindex", is_flag=True, help="Serve the index as it is, without updating it.")
+@cluster_option
 @location_options
 def serve(
     host: str, port: int, threads: int, no_reindex: bool, source: Path | None, index: Path | None

@@ -50,9 +50,16 @@ Progress = Callable[[int, int], None]
 
 
 def reindex(
-    config: IndexConfig, full: bool = False, progress: Progress | None = None
+    config: IndexConfig,
+    full: bool = False,
+    progress: Progress | None = None,
+    write: writers.Write | None = None,
 ) -> IndexStats:
-    """Bring the index in line with the source folder; see the module docstring."""
+    """Bring the index in line with the source folder; see the module docstring.
+
+    ``write`` replaces :func:`writers.write` for a full rebuild's writing (the
+    cluster's writers); the rest (publishing, the manifest) happens here.
+    """
     started = time.perf_counter()
     index_dir = config.index_dir
     with storage.reindex_lock(index_dir, "full rebuild" if full else "incremental reindex"):
@@ -78,7 +85,7 @@ def reindex(
                 "pass --source DIR or set BYLINE_SOURCE_DIR"
             )
         if full:
-            counts = _full(config, scan, progress)
+            counts = _full(config, scan, progress, write or writers.write)
         else:
             assert ix is not None
             counts = _incremental(ix, config, scan, progress)
@@ -131,7 +138,9 @@ def _write_failed(index_dir: Path, exc: OSError) -> BylineError:
 # --- full rebuild ------------------------------------------------------------------------------
 
 
-def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[str, int]:
+def _full(
+    config: IndexConfig, scan: Scan, progress: Progress | None, write: writers.Write
+) -> dict[str, int]:
     index_dir = config.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     keep = storage.current_name_or_none(index_dir)
@@ -144,7 +153,7 @@ def _full(config: IndexConfig, scan: Scan, progress: Progress | None) -> dict[st
         paths = list(walk(root, scan))
         job = writers.Job(root, ix, config.max_file_mb * 2**20, config.segment_paragraphs)
         try:
-            built, reports = writers.write(job, paths, _procs(config), progress)
+            built, reports = write(job, paths, _procs(config), progress)
         except OSError as exc:
             raise _write_failed(index_dir, exc) from None
         files = _collect(reports, scan)

@@ -7,6 +7,7 @@ build an :class:`IndexConfig`; unknown keys are rejected rather than ignored.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -17,6 +18,8 @@ from .errors import ConfigError
 ENV_PREFIX = "BYLINE_"
 STEMMERS = ("snowball", "porter", "none")
 IDF_FORMULAS = ("lucene", "whoosh")
+#: The cluster setting's shapes (checked here, so a typo fails before Ray is imported).
+CLUSTER_SETTING = re.compile(r"ray:(local|auto|[\w.-]+:\d+)|ray://[\w.-]+:\d+")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -77,6 +80,17 @@ class IndexConfig:
         128, "Memory of Whoosh's writer when an incremental run merges small segments, in MB."
     )
     snippet_chars: int = _setting(320, "Paragraphs longer than this are cut to fragments.")
+    cluster: str = _setting(
+        "",
+        "Where searches run: empty in this process; ray:local (a Ray started here), ray:auto, "
+        "ray:HOST:PORT or ray://HOST:PORT (a running Ray cluster; pip install 'byline[cluster]').",
+    )
+    cluster_shards: int = _setting(
+        0, "Shards on a cluster: 0 is one per CPU of the cluster (never more than the segments)."
+    )
+    cluster_timeout: float = _setting(
+        10.0, "Seconds a clustered search waits for a shard before answering without it."
+    )
 
     def __post_init__(self) -> None:
         # Relative folders are fixed against the working folder once, when the
@@ -91,6 +105,13 @@ class IndexConfig:
             )
         if self.stemmer not in STEMMERS:
             raise ConfigError(f"stemmer must be one of {', '.join(STEMMERS)}, not {self.stemmer!r}")
+        if self.cluster and not CLUSTER_SETTING.fullmatch(self.cluster):
+            raise ConfigError(
+                "cluster must be empty, ray:local, ray:auto, ray:HOST:PORT or ray://HOST:PORT, "
+                f"not {self.cluster!r}"
+            )
+        if self.cluster_shards < 0 or not self.cluster_timeout > 0:
+            raise ConfigError("cluster_shards must be at least 0 and cluster_timeout above 0")
         if not 0.0 < self.feedback_weight <= 1.0:
             raise ConfigError("feedback_weight must be above 0 and at most 1")
         for name in (

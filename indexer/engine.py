@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
-from . import build, feedback, search, storage, topk, whoosh_internals
+from . import build, feedback, search, storage, whoosh_internals
 from .analysis import analyze
 from .columns import doc_table, segment_readers
 from .config import IndexConfig
@@ -29,6 +29,7 @@ from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
 from .scoring import weighting
+from .search import Shards
 from .shards import local_shards
 from .sidecar import SidecarError
 from .text import clean_text
@@ -94,12 +95,22 @@ class SearchEngine:
         # without close() (a CLI run, a test), not when the GC gets to them.
         self._finalizer = weakref.finalize(self, _close_searchers, self._open)
         self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
+        self._coordinator: Any = None  # cluster.Coordinator, made when a cluster is configured
 
     # -- index lifecycle ----------------------------------------------------
 
     def reindex(self, full: bool = False, progress: build.Progress | None = None) -> IndexStats:
-        """Bring the index up to date with ``source_dir`` (incremental unless ``full``)."""
-        return build.reindex(self.config, full=full, progress=progress)
+        """Bring the index up to date with ``source_dir`` (incremental unless ``full``).
+
+        On a cluster a full rebuild's files are read and written by writers on
+        its nodes; an incremental run is small and stays in this process.
+        """
+        write = None
+        if self.config.cluster:
+            from . import cluster
+
+            write = cluster.writer_for(self.config.cluster)
+        return build.reindex(self.config, full=full, progress=progress, write=write)
 
     def stats(self) -> IndexStats:
         """What the live index holds, and what its last reindex did."""
@@ -148,13 +159,12 @@ class SearchEngine:
                 if result is not None:
                     self._results.move_to_end(key)
             if result is None:
-                result = search.run(
-                    s, local_shards(s, self.config), request, self.config, expansion
-                )
-                with self._lock:
-                    self._results[key] = result
-                    while len(self._results) > RESULT_CACHE_SIZE:
-                        self._results.popitem(last=False)
+                result = search.run(s, self._shards(s), request, self.config, expansion)
+                if result.partial is None:  # a page missing a partition is asked again
+                    with self._lock:
+                        self._results[key] = result
+                        while len(self._results) > RESULT_CACHE_SIZE:
+                            self._results.popitem(last=False)
         return replace(result, took_ms=(time.perf_counter() - started) * 1000)
 
     def _feedback(self, request: SearchRequest) -> dict[str, float]:
@@ -201,19 +211,15 @@ class SearchEngine:
         postings cache (``postings_cache_mb``). Returns the lists read.
         """
         from .analysis import load_stemmer
-        from .matching import Stats
         from .postings import CACHE
 
         load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
         with self._searcher() as s:
-            table = doc_table(s)
-            for name in ("article", "kind", "date", "dup_key", "article_key"):
-                getattr(table, name)
-            table.phash_groups()
-            for field in ("title", "text"):
-                table.lengths(field)
-            shards = local_shards(s, self.config)
-            read = topk.warm(table, Stats(s, table, shards.stats), CACHE.budget // 2)
+            if self.config.cluster:
+                read: int = self._cluster().shards(s, self._local.name).warm(CACHE.budget // 2)
+            else:
+                shards = local_shards(s, self.config)
+                read = shards.shard.warm(shards.stats, CACHE.budget // 2)
         _trim_heap()  # warm-up's temporaries, freed, would otherwise stay in the process
         return read
 
@@ -288,6 +294,22 @@ class SearchEngine:
         )
 
     # -- resources ------------------------------------------------------------
+
+    def _cluster(self) -> Any:
+        """The coordinator of the cluster's shard actors (Ray is imported here, and only here)."""
+        with self._lock:
+            if self._coordinator is None:
+                from .cluster import Coordinator
+
+                self._coordinator = Coordinator(self.config)
+            return self._coordinator
+
+    def _shards(self, s: Searcher) -> Shards:
+        """Where this searcher's generation is searched: in this process, or on the cluster."""
+        if self.config.cluster:
+            shards: Shards = self._cluster().shards(s, self._local.name)
+            return shards
+        return local_shards(s, self.config)
 
     @contextmanager
     def _searcher(self) -> Iterator[Searcher]:

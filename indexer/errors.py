@@ -29,3 +29,7 @@ class DocumentError(BylineError):
 
 class ConfigError(BylineError):
     """A setting is unknown or has an invalid value."""
+
+
+class ClusterError(BylineError):
+    """The configured cluster cannot be reached, or cannot run what was asked."""

@@ -111,11 +111,11 @@ def merge(answers: list[ShardAnswer | None], spec: QuerySpec) -> Merged:
         if all(a.groups is not None for a in found)
         else None
     )
-    complete = all(a.complete for a in found)
     total = sum(a.total for a in found)
     # The same rule in one process and on a cluster: exact when every match was
-    # found, or when the counted ones stay within the limit; else "more than".
-    exact = all(a.exact for a in found) and (complete or total <= spec.count_limit)
+    # asked for, or when the counted ones stay within the limit; else "more than"
+    # (shards that each found all of theirs may still add up to more than it).
+    exact = all(a.exact for a in found) and (spec.needs_all or total <= spec.count_limit)
     if not exact:
         total = spec.count_limit
     articles = sum(a.articles for a in found) if exact else 0
@@ -212,16 +212,17 @@ def run(
         pages = max(1, config.max_results // per_page)
     # page, hits (from the shards that hold them)
     positions = chosen[(page - 1) * per_page : limit]
-    hits = fetch_hits(shards, spec, merged, positions, terms, request)
+    hits, unfetched = fetch_hits(shards, spec, merged, positions, terms, request)
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()
     if merged.facets is not None:
         facet_values = tuple(facet_lists(merged.facets).items())
         buckets = coverage_of(merged.facets.days)
     partial = None
-    if merged.missing:
+    missing = max(merged.missing, unfetched)  # a shard lost at the query is lost at the fetch
+    if missing:
         partial = (
-            f"Results from {shards.size - merged.missing} of {shards.size} partitions: "
+            f"Results from {shards.size - missing} of {shards.size} partitions: "
             "part of the archive did not answer and is missing from these results."
         )
     return SearchPage(
@@ -251,10 +252,14 @@ def fetch_hits(
     positions: list[int],
     terms: frozenset[str],
     request: SearchRequest,
-) -> tuple[Hit, ...]:
-    """The page's matches as Hits, with "+k more in this article" and "and N similar"."""
+) -> tuple[tuple[Hit, ...], int]:
+    """The page's matches as Hits, with "+k more in this article" and "and N similar".
+
+    Also how many shards held some of them but did not answer (a clustered shard lost
+    between the two phases): the page says so rather than silently showing fewer hits.
+    """
     if not positions:
-        return ()
+        return (), 0
     at = np.asarray(positions, dtype=np.int64)
     docs = merged.ids[at]
     owners = shards.owners(docs)
@@ -263,16 +268,19 @@ def fetch_hits(
     collapse_phash = not request.grouped and request.collapse_similar
     dup_keys = tuple(sorted({int(k) for k in group_keys.tolist() if k})) if collapse_dup else ()
     phash_keys = tuple(sorted({int(k) for k in group_keys.tolist() if k})) if collapse_phash else ()
-    n = max(int(owners.max()) + 1, 1)
+    # Every shard that holds a hit, or may hold a copy of one (collapsed keys span shards).
     specs: list[FetchSpec | None] = []
-    for shard in range(n):
+    for shard in range(shards.size):
         mine = tuple(int(d) for d in docs[owners == shard].tolist())
         specs.append(
             FetchSpec(
                 spec.qid, mine, terms, request.snippets, request.grouped, dup_keys, phash_keys
             )
+            if mine or dup_keys or phash_keys
+            else None
         )
     fetched = shards.fetch(specs)
+    unfetched = sum(1 for s, f in zip(specs, fetched, strict=True) if s and f is None)
     counts: dict[int, int] = {}
     for f in fetched:
         if f is None:
@@ -289,4 +297,4 @@ def fetch_hits(
         similar = max(0, counts.get(key, 1) - 1) if key and (collapse_dup or collapse_phash) else 0
         score = float(merged.scores[positions[i]]) if request.sort == "relevance" else 0.0
         out.append(replace(hit, score=score, similar=similar))
-    return tuple(out)
+    return tuple(out), unfetched

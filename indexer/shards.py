@@ -173,6 +173,18 @@ class Shard:
 
     # -- statistics ---------------------------------------------------------------------------
 
+    def warm(self, stats: GlobalStats, budget: int) -> int:
+        """Read this shard's columns and its most frequent words' lists ahead of queries."""
+        from .matching import Stats
+
+        table = self.table
+        for name in ("article", "kind", "date", "dup_key", "article_key"):
+            getattr(table, name)
+        table.phash_groups()
+        for field_name in ("title", "text"):
+            table.lengths(field_name)
+        return topk.warm(table, Stats(self.searcher, table, stats), budget)
+
     def stats_part(self) -> StatsPart:
         keys: dict[str, list[np.ndarray]] = {}
         df: dict[str, list[np.ndarray]] = {}

@@ -96,7 +96,7 @@ def tasks(root: Path, paths: list[Path]) -> Iterator[tuple[int, list[Path]]]:
         yield number, group
 
 
-class _Writer:
+class Writer:
     """The work of one writer: read tasks, fill segments, report both."""
 
     def __init__(self, job: Job, report: Callable[[str, Any], None]) -> None:
@@ -136,6 +136,13 @@ class _Writer:
             self.report("segment", built)
         self.builder = None
         gc.collect()
+
+
+#: What writes a rebuild's files into segments: :func:`write`, or the cluster's writers.
+Write = Callable[
+    [Job, list[Path], int, Callable[[int, int], None] | None],
+    tuple[list[BuiltSegment], list[TaskDone]],
+]
 
 
 def write(
@@ -181,7 +188,7 @@ def _in_process(
             if progress is not None:
                 progress(seen, files)
 
-    writer = _Writer(job, report)
+    writer = Writer(job, report)
     for number, paths in groups:
         writer.task(number, paths)
     writer.flush()
@@ -300,7 +307,7 @@ def _child(job: Job, todo: Any, results: Any, parent: int) -> None:
         results.put(pickle.dumps((kind, payload)))
 
     try:
-        writer = _Writer(job, report)
+        writer = Writer(job, report)
         while True:
             item = todo.get()
             if item is _STOP:
