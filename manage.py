@@ -142,6 +142,11 @@ def query_options(fn: F) -> F:
         metavar="NAME=VALUE",
         help=f"Filter by {names} (e.g. {example}); same as NAME:VALUE in the query.",
     )(fn)
+    fn = click.option(
+        "--since",
+        metavar="DATETIME",
+        help="Only articles first indexed after this date-time (2026-12-01T09:30:00Z, or a date).",
+    )(fn)
     return click.option("--per-article", is_flag=True, help="Best paragraph per article only.")(fn)
 
 
@@ -151,6 +156,7 @@ def _request(
     sort: str,
     all_similar: bool,
     per_article: bool,
+    since: str | None = None,
     **options: Any,
 ) -> SearchRequest:
     """The SearchRequest the options describe; a bad ``-f`` is a usage error."""
@@ -167,12 +173,20 @@ def _request(
                 param_hint="--filter",
             )
         given.append((name, value))
+    from indexer.errors import QueryError
+    from indexer.request import parse_since
+
+    try:
+        when = parse_since(since) if since else None
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     return SearchRequest(
         query,
         sort=sort,
         collapse_similar=not all_similar,
         per_article=1 if per_article else None,
         filters=tuple(given),
+        since=when,
         **options,
     )
 
@@ -200,6 +214,7 @@ def search(
     page: int,
     limit: int,
     per_article: bool,
+    since: str | None,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
@@ -220,6 +235,7 @@ def search(
         sort,
         all_similar,
         per_article,
+        since,
         page=page,
         per_page=limit,
         strict=strict,
@@ -275,6 +291,7 @@ def search(
 def export(
     query: str,
     per_article: bool,
+    since: str | None,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
@@ -287,7 +304,7 @@ def export(
 
     Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
     """
-    request = _request(query, filters, sort, all_similar, per_article)
+    request = _request(query, filters, sort, all_similar, per_article, since)
     click.echo(_engine(_config(source, index)).export(request, fmt=fmt, limit=limit), nl=False)
 
 

@@ -11,9 +11,10 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from whoosh.searching import Searcher
@@ -262,6 +263,15 @@ class SearchEngine:
                 break
             page_no += 1
         return export.render(request.query, collected[:limit], fmt, request.options())
+
+    def first_seen(self, article_ids: Iterable[str]) -> dict[str, datetime]:
+        """When a reindex first saw each article (UTC), for the ids it has recorded.
+
+        Kept in the index folder, so it survives incremental runs and full
+        rebuilds of the same article; ``search(..., since=...)`` filters by it.
+        """
+        seen = storage.read_first_seen(self.config.index_dir)
+        return {aid: datetime.fromtimestamp(seen[aid], UTC) for aid in article_ids if aid in seen}
 
     def highlight_article(self, article: Article, query: str) -> tuple[str, ...]:
         """Each paragraph as escaped HTML with the query's matches marked."""

@@ -164,7 +164,7 @@ def run(
     parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
     notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
-        if not r.active:
+        if not r.active and request.since is None:
             if r.words.strip() and notice is None:
                 notice = (
                     "The query has only very common words (such as 'the'), which are not indexed."
@@ -201,6 +201,7 @@ def run(
         limit,
         config.count_limit,
         config.max_results,
+        int(request.since.timestamp()) if request.since is not None else None,
     )
     # rank (in the shards), collapse and count
     merged = merge(shards.query(spec), spec)

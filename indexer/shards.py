@@ -20,13 +20,14 @@ import threading
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters, topk
+from . import filters, storage, topk
 from .analysis import words as analyzed_words
 from .columns import DocTable, doc_table, segment_readers
 from .config import IndexConfig
@@ -56,6 +57,7 @@ class QuerySpec:
     want: int
     count_limit: int
     shown_limit: int
+    since: int | None = None  # only articles first indexed after (epoch seconds)
     qid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -193,6 +195,9 @@ class Shard:
         table = self.table
         local = Stats(self.searcher, table, stats)
         mask = restriction_mask(table, spec.filters)
+        if spec.since is not None:
+            seen = since_mask(table, self.config.index_dir, spec.since)
+            mask = seen if mask is None else mask & seen
         plan = topk.make_plan(spec.q)
         state = _State(spec, local, mask, plan, None, None)
         key, codes = group_keys(table, spec)
@@ -394,6 +399,32 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
         while len(_MASKS) > _MASKS_KEPT:
             _MASKS.popitem(last=False)
     return mask
+
+
+_SEEN: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+
+
+def first_seen_codes(table: DocTable, index_dir: Path) -> np.ndarray:
+    """When each global article code was first indexed (epoch seconds; 0: not recorded)."""
+    seen = storage.read_first_seen(index_dir)
+    key = (id(table.live), id(seen))
+    with _masks_lock:
+        found = _SEEN.get(key)
+    if found is None:
+        found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
+        with _masks_lock:
+            _SEEN[key] = found
+            while len(_SEEN) > 4:
+                _SEEN.popitem(last=False)
+    return found
+
+
+def since_mask(table: DocTable, index_dir: Path, since: int) -> np.ndarray:
+    """The documents of articles first indexed after ``since`` (epoch seconds)."""
+    by_article = first_seen_codes(table, index_dir) > since
+    by_article[0] = False
+    out: np.ndarray = by_article[table.article]
+    return out
 
 
 def _filter_mask(table: DocTable, name: str, value: str) -> np.ndarray:

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "facets",
         "feedback",
         "export",
+        "feeds",
     ),
     ("shards",),  # one shard's part of a search
     ("search",),  # a request -> a page, over shards
@@ -61,9 +62,10 @@ QUERYING = {
     "facets",
     "feedback",
     "export",
+    "feeds",
 }
 #: What webui may import from the library.
-WEBUI_ALLOWED = {"indexer", "config", "errors", "models", "filters", "request", "engine"}
+WEBUI_ALLOWED = {"indexer", "config", "errors", "models", "filters", "request", "engine", "feeds"}
 WEB_FRAMEWORKS = {"flask", "werkzeug", "jinja2", "waitress", "click"}
 
 

@@ -35,7 +35,7 @@ from indexer.errors import (
     QueryError,
 )
 from indexer.models import KINDS, Article, SearchPage
-from indexer.request import SORT_NAMES, SORTS, SearchRequest
+from indexer.request import SORT_NAMES, SORTS, SearchRequest, parse_since
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -84,6 +84,7 @@ class SearchArgs:
     filters: tuple[tuple[str, str], ...] = ()
     similar: bool = False  # True: show every copy (collapse_similar=False)
     exact: bool = False  # count every match (exact_counts=True)
+    since: str = ""  # only articles first indexed after this date-time (as given)
 
     @property
     def filter(self) -> dict[str, str]:
@@ -102,6 +103,8 @@ class SearchArgs:
             out["similar"] = "show"
         if self.exact:
             out["exact"] = 1
+        if self.since:
+            out["since"] = self.since
         if self.group != "article":
             out["group"] = self.group
         if self.per_page != current_app.config["BYLINE_PER_PAGE"]:
@@ -131,6 +134,7 @@ class SearchArgs:
             collapse_similar=collapse,
             exact_counts=self.exact,
             filters=self.filters,
+            since=parse_since(self.since) if self.since else None,
         )
         return replace(request, **changes) if changes else request
 
@@ -179,7 +183,18 @@ def _date_arg() -> str:
     return _text_arg("date", 50)
 
 
-def search_args() -> SearchArgs:
+def _since_arg() -> str:
+    """``since`` as given, checked (a 400 that says how to write it otherwise)."""
+    value = _text_arg("since", 40)
+    if value:
+        try:
+            parse_since(value)
+        except QueryError as exc:
+            abort(400, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+    return value
+
+
+def search_args(default_sort: str = "relevance") -> SearchArgs:
     q = _query_arg()
     page = _int_arg("page", 1, 1, MAX_PAGE)
     per_page = _int_arg(
@@ -188,7 +203,7 @@ def search_args() -> SearchArgs:
     group = request.args.get("group", "article").strip() or "article"
     if group not in GROUPS:
         abort(400, description=f"group must be 'article' or 'paragraph', not {group[:30]!r}.")
-    sort = request.args.get("sort", "").strip() or "relevance"
+    sort = request.args.get("sort", "").strip() or default_sort
     if sort not in SORT_NAMES:
         abort(400, description=f"sort must be one of {', '.join(SORT_NAMES)}, not {sort[:30]!r}.")
     similar = request.args.get("similar", "").strip()
@@ -200,7 +215,9 @@ def search_args() -> SearchArgs:
     exact = request.args.get("exact", "").strip()
     if exact not in ("", "0", "1"):
         abort(400, description=f"exact must be 1 (or left out), not {exact[:30]!r}.")
-    return SearchArgs(q, page, per_page, group, sort, ordered, similar == "show", exact == "1")
+    return SearchArgs(
+        q, page, per_page, group, sort, ordered, similar == "show", exact == "1", _since_arg()
+    )
 
 
 def run_search(args: SearchArgs) -> SearchPage:
@@ -351,7 +368,7 @@ def index() -> str:
 @bp.get("/search")
 def search() -> Any:
     args = search_args()
-    if not args.q and not args.filters:
+    if not args.q and not args.filters and not args.since:
         return render_template(
             "index.html",
             stats=engine().stats(),
