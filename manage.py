@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -326,6 +327,84 @@ def related(
         return
     for hit in hits:
         click.echo(f"{hit.article_id}  {hit.title}")
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option(
+    "--interval",
+    type=click.Choice(["day", "week", "month", "year"]),
+    default="month",
+    show_default=True,
+    help="The length of each period.",
+)
+@click.option("--counts", is_flag=True, help="Show matching articles instead of their share.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV: one row per query and period.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "-f",
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A filter applied to every query and to the totals (e.g. -f source=reuters).",
+)
+@click.option("--since", metavar="DATETIME", help="Only articles first indexed after this.")
+@location_options
+def trends(
+    queries: tuple[str, ...],
+    interval: str,
+    counts: bool,
+    as_csv: bool,
+    as_json: bool,
+    filters: tuple[str, ...],
+    since: str | None,
+    source: Path | None,
+    index: Path | None,
+) -> None:
+    """Compare queries over time: matching articles per period and their share of all articles.
+
+    Example: python manage.py trends oil wheat --interval month --csv > trends.csv
+    """
+    if as_csv and as_json:
+        raise click.UsageError("choose one of --csv and --json")
+    base = _request("", filters, "relevance", False, False, since)
+    found = _engine(_config(source, index)).trends(
+        [replace(base, query=q) for q in queries], interval=interval, normalize=not counts
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        from indexer.export import trends_csv
+
+        click.echo(trends_csv(found), nl=False)
+        return
+    for series in found.series:
+        if series.notice:
+            click.echo(f"note: {series.query}: {series.notice}")
+    if not found.periods:
+        click.echo("no dated article matches")
+        return
+    width = max(len(q) for q in queries)
+    cells = [max(width, 14) for _ in queries]
+    click.echo(
+        "period".ljust(10)
+        + "".join(q.rjust(w + 2) for q, w in zip(queries, cells, strict=True))
+        + "  all articles"
+    )
+    for row, period in enumerate(found.periods):
+        line = period.ljust(10)
+        for series, w in zip(found.series, cells, strict=True):
+            p = series.points[row]
+            if not p.total:
+                value = "-"
+            elif counts:
+                value = f"{p.matches:,}"
+            else:
+                value = f"{p.matches:,} ({(p.share or 0) * 100:.1f}%)"
+            line += value.rjust(w + 2)
+        click.echo(line + f"{found.series[0].points[row].total:>14,}")
 
 
 @cli.command()

@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +25,7 @@ from .columns import doc_table, segment_readers
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
-from .models import Article, Hit, IndexStats, Paragraph, SearchPage, paragraph_kind
+from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Trends, paragraph_kind
 from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
@@ -84,6 +84,7 @@ class SearchEngine:
         # without close() (a CLI run, a test), not when the GC gets to them.
         self._finalizer = weakref.finalize(self, _close_searchers, self._open)
         self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
+        self._totals: OrderedDict[Any, Any] = OrderedDict()  # trends' articles per day
 
     # -- index lifecycle ----------------------------------------------------
 
@@ -263,6 +264,35 @@ class SearchEngine:
                 break
             page_no += 1
         return export.render(request.query, collected[:limit], fmt, request.options())
+
+    def trends(
+        self,
+        queries: Sequence[str | SearchRequest],
+        interval: str = "month",
+        normalize: bool = True,
+        **options: Any,
+    ) -> Trends:
+        """Each query's matching articles per ``interval`` (day, week, month, year).
+
+        Every point has the matching articles, all articles dated in the period
+        (under the query's own filters) and their share (None where the period
+        has no article: a gap). ``normalize`` says whether the share or the count
+        is the value to show. ``options`` apply to every query (``source="reuters"``,
+        ``since=...``). Counted from whole match sets, not by paging through results.
+        """
+        from . import trends
+
+        requests = [SearchRequest.of(q, **options) for q in queries]
+        with self._searcher() as s:
+            return trends.run(
+                s,
+                local_shards(s, self.config),
+                requests,
+                interval,
+                normalize,
+                self.config,
+                self._totals,
+            )
 
     def first_seen(self, article_ids: Iterable[str]) -> dict[str, datetime]:
         """When a reindex first saw each article (UTC), for the ids it has recorded.

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import QueryError
-from .models import Hit
+from .models import Hit, Trends
 
 FORMATS = ("csv", "json")
 COLUMNS = (
@@ -67,3 +67,22 @@ def _cell(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
+
+
+TREND_COLUMNS = ("query", "period", "start", "end", "matches", "total", "share")
+
+
+def trends_csv(trends: Trends) -> str:
+    """Trends as CSV, one row per query and period (an empty share: no article in the period)."""
+    out = io.StringIO()
+    out.write(f"# interval: {trends.interval}\n")
+    out.write(f"# exported: {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+    writer = csv.writer(out)
+    writer.writerow(TREND_COLUMNS)
+    for series in trends.series:
+        for p in series.points:
+            share = "" if p.share is None else f"{p.share:.6f}"
+            writer.writerow(
+                [_cell(series.query), p.period, p.start, p.end, p.matches, p.total, share]
+            )
+    return out.getvalue()

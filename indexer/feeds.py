@@ -29,6 +29,11 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def xml_chars(value: object) -> str:
+    """``value`` without the characters XML 1.0 cannot hold (for text drawn into SVG, too)."""
+    return _NOT_XML.sub("", str(value))
+
+
 def xml_text(value: object) -> str:
     """``value`` as XML text or attribute value: invalid characters dropped, the rest escaped."""
     text = _NOT_XML.sub("", str(value))

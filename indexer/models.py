@@ -313,3 +313,61 @@ __all__ = [
     "SearchPage",
     "Skip",
 ]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a trend: matching articles, all articles dated in it, and their share.
+
+    ``share`` is None for a period without any article (a gap, not a zero).
+    """
+
+    period: str
+    start: str
+    end: str
+    matches: int
+    total: int
+    share: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "period": self.period,
+            "matches": self.matches,
+            "total": self.total,
+            "share": None if self.share is None else round(self.share, 6),
+        }
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One query's points, every period of the range in order; ``notice`` as on a SearchPage."""
+
+    query: str
+    points: tuple[TrendPoint, ...]
+    notice: str | None = None
+
+    @property
+    def matches(self) -> int:
+        return sum(p.matches for p in self.points)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"query": self.query, "points": [p.to_dict() for p in self.points]}
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Several queries' matching articles per period (``engine.trends``).
+
+    ``normalized``: whether the share (True) or the count (False) is the value to show.
+    """
+
+    interval: str
+    normalized: bool
+    series: tuple[TrendSeries, ...]
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return tuple(p.period for p in self.series[0].points) if self.series else ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"interval": self.interval, "series": [s.to_dict() for s in self.series]}

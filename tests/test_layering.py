@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("shards",),  # one shard's part of a search
     ("search",),  # a request -> a page, over shards
+    ("trends",),  # queries -> matching articles per period, over shards
     ("cluster",),  # shards on Ray actors (imported only when a cluster is configured)
     ("engine",),  # the one entry point
     ("evaluation",),  # relevance measured through the engine
@@ -58,6 +59,7 @@ QUERYING = {
     "shards",
     "scoring",
     "search",
+    "trends",
     "highlighting",
     "facets",
     "feedback",
@@ -65,7 +67,17 @@ QUERYING = {
     "feeds",
 }
 #: What webui may import from the library.
-WEBUI_ALLOWED = {"indexer", "config", "errors", "models", "filters", "request", "engine", "feeds"}
+WEBUI_ALLOWED = {
+    "indexer",
+    "config",
+    "errors",
+    "models",
+    "filters",
+    "request",
+    "engine",
+    "feeds",
+    "export",
+}
 WEB_FRAMEWORKS = {"flask", "werkzeug", "jinja2", "waitress", "click"}
 
 

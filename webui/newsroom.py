@@ -8,16 +8,23 @@ logic lives here: the library searches, counts and writes the formats.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+import math
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, jsonify, make_response, render_template, request, url_for
+from werkzeug.exceptions import abort
 
-from indexer import feeds
-from indexer.models import Hit
+from indexer import export, feeds
+from indexer.models import Hit, TrendPoint, Trends
+from indexer.request import parse_since
 
-from .views import SearchArgs, bp, engine, search_args
+from .views import FILTERS, SearchArgs, _since_arg, _text_arg, bp, engine, search_args
+
+#: The trends' intervals (the library's ``indexer.trends.INTERVALS``, which imports Whoosh).
+INTERVALS = ("day", "week", "month", "year")
 
 #: Articles in a feed: the newest matching ones (``since=`` narrows to what is new).
 FEED_ENTRIES = 50
@@ -88,3 +95,236 @@ def search_feed() -> Response:
 @bp.app_template_global()
 def feed_url(args: SearchArgs, **changes: Any) -> str:
     return url_for("byline.search_feed", **args.params(page=None, per_page=None, **changes))
+
+
+# -- trends -----------------------------------------------------------------------------------
+
+MAX_TREND_QUERIES = 10
+TREND_W, TREND_H = 720, 300
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 64, 16, 12, 44
+
+
+@dataclass(frozen=True)
+class TrendArgs:
+    queries: tuple[str, ...]
+    interval: str
+    counts: bool  # show matching articles, not their share
+    filters: tuple[tuple[str, str], ...] = ()
+    since: str = ""
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"q": list(self.queries), **dict(self.filters)}
+        if self.interval != "month":
+            out["interval"] = self.interval
+        if self.counts:
+            out["counts"] = 1
+        if self.since:
+            out["since"] = self.since
+        out.update(changes)
+        return {k: v for k, v in out.items() if v not in (None, "", False, [])}
+
+
+def trend_args() -> TrendArgs:
+    limit = engine().config.max_query_length
+    queries: list[str] = []
+    for raw in request.args.getlist("q"):
+        if "\x00" in raw:
+            abort(400, description="A query contains a NUL character: remove it.")
+        if len(raw) > limit:
+            abort(400, description=f"A query is longer than {limit:,} characters: shorten it.")
+        raw = feeds.xml_chars(raw).strip()  # drawn into the chart's SVG
+        if raw and raw not in queries:
+            queries.append(raw)
+    if len(queries) > MAX_TREND_QUERIES:
+        abort(
+            400,
+            description=f"Compare at most {MAX_TREND_QUERIES} queries at once "
+            f"(this asks for {len(queries)}): drop some.",
+        )
+    interval = request.args.get("interval", "").strip() or "month"
+    if interval not in INTERVALS:
+        abort(
+            400,
+            description=f"interval must be one of {', '.join(INTERVALS)}, not {interval[:30]!r}.",
+        )
+    counts = request.args.get("counts", "").strip()
+    if counts not in ("", "0", "1"):
+        abort(400, description=f"counts must be 1 (or left out), not {counts[:30]!r}.")
+    filters = tuple(
+        (name, value)
+        for name in FILTERS
+        if (value := _text_arg(name, 200 if name != "date" else 50))
+    )
+    return TrendArgs(tuple(queries), interval, counts == "1", filters, _since_arg())
+
+
+def run_trends(args: TrendArgs) -> Trends:
+    return engine().trends(
+        list(args.queries),
+        interval=args.interval,
+        normalize=not args.counts,
+        filters=args.filters,
+        since=parse_since(args.since) if args.since else None,
+    )
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One query's line: path segments (broken at gaps) and the points drawn as dots."""
+
+    index: int
+    query: str
+    paths: tuple[str, ...]
+    dots: tuple[tuple[float, float, str], ...]
+    matches: int
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    right: float
+    bottom: float
+    lines: tuple[Line, ...]
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    y_title: str
+    x_title: str
+    summary: str
+
+
+def _value(point: TrendPoint, counts: bool) -> float | None:
+    if not point.total:
+        return None  # no article at all in the period: a gap
+    return float(point.matches) if counts else (point.share or 0.0) * 100
+
+
+def _nice_top(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    for step in (1, 2, 2.5, 5, 10):
+        magnitude = 10.0 ** math.floor(math.log10(value))
+        if step * magnitude >= value:
+            return step * magnitude
+    return value
+
+
+def _number(value: float, counts: bool) -> str:
+    if counts:
+        return f"{value:,.0f}"
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+
+
+def line_chart(trends: Trends, counts: bool) -> LineChart | None:
+    periods = trends.periods
+    if not periods:
+        return None
+    right, bottom = TREND_W - TREND_RIGHT, TREND_H - TREND_BOTTOM
+    plot_w, plot_h = right - TREND_LEFT, bottom - TREND_TOP
+    values = [
+        [_value(p, counts) for p in series.points] for series in trends.series if series.points
+    ]
+    top = _nice_top(max((v for row in values for v in row if v is not None), default=0.0))
+    n = len(periods)
+
+    def x(i: int) -> float:
+        return round(TREND_LEFT + (i * plot_w / (n - 1) if n > 1 else plot_w / 2), 2)
+
+    def y(v: float) -> float:
+        return round(bottom - v / top * plot_h, 2)
+
+    lines = []
+    for index, series in enumerate(trends.series):
+        paths: list[str] = []
+        current: list[str] = []
+        dots = []
+        for i, point in enumerate(series.points):
+            v = _value(point, counts)
+            if v is None:
+                if current:
+                    paths.append(" ".join(current))
+                current = []
+                continue
+            current.append(f"{'M' if not current else 'L'}{x(i)},{y(v)}")
+            dots.append((x(i), y(v), f"{point.period}: {_number(v, counts)}"))
+        if current:
+            paths.append(" ".join(current))
+        lines.append(Line(index, series.query, tuple(paths), tuple(dots), series.matches))
+    every = max(1, math.ceil(n / 8))
+    x_ticks = tuple(Tick(x(i), periods[i]) for i in range(0, n, every))
+    y_ticks = tuple(Tick(y(top * k / 4), _number(top * k / 4, counts)) for k in range(5))
+    y_title = "Matching articles" if counts else "Share of all articles (%)"
+    summary = (
+        "; ".join(f"{line.query}: {line.matches:,} matching articles" for line in lines)
+        + f", by {trends.interval} from {periods[0]} to {periods[-1]}."
+    )
+    return LineChart(
+        TREND_W,
+        TREND_H,
+        TREND_LEFT,
+        TREND_TOP,
+        right,
+        bottom,
+        tuple(lines),
+        x_ticks,
+        y_ticks,
+        y_title,
+        trends.interval.capitalize(),
+        summary,
+    )
+
+
+@bp.get("/trends")
+def trends_page() -> Any:
+    args = trend_args()
+    result = run_trends(args) if args.queries else None
+    return render_template(
+        "trends.html",
+        q="",
+        args=args,
+        result=result,
+        chart=line_chart(result, args.counts) if result else None,
+        intervals=INTERVALS,
+        fields=list(args.queries) + [""] * max(1, 3 - len(args.queries)),
+    )
+
+
+@bp.get("/api/trends")
+def api_trends() -> Response:
+    args = trend_args()
+    if not args.queries:
+        abort(400, description="Give one or more queries: /api/trends?q=oil&q=wheat.")
+    return jsonify(run_trends(args).to_dict())
+
+
+@bp.get("/trends.csv")
+def trends_csv() -> Response:
+    args = trend_args()
+    if not args.queries:
+        abort(400, description="Give one or more queries: /trends.csv?q=oil&q=wheat.")
+    response = make_response(export.trends_csv(run_trends(args)))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    words = re.findall(r"[a-z0-9]+", " ".join(args.queries).lower())
+    name = "-".join(["byline-trends", *words])[:80].rstrip("-")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@bp.app_template_global()
+def trends_url(**params: Any) -> str:
+    return url_for("byline.trends_page", **params)
+
+
+@bp.app_template_global()
+def search_trends_url(args: SearchArgs) -> str:
+    """Compare this search over time (its words and filters, by month)."""
+    params: dict[str, Any] = {"q": args.q, **args.filter}
+    return url_for("byline.trends_page", **params)
