@@ -279,14 +279,23 @@ def search(
 @click.argument("query")
 @query_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="jsonl: JSON Lines, one hit a line (what --all writes for JSON).",
 )
 @click.option(
     "--limit",
-    default=1000,
-    show_default=True,
     type=click.IntRange(1, 10_000),
-    help="Most hits to export.",
+    help="Most hits to export (default 1000).",
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every hit, however many, streamed as it is read (CSV or JSON Lines).",
 )
 @location_options
 def export(
@@ -297,16 +306,46 @@ def export(
     sort: str,
     all_similar: bool,
     fmt: str,
-    limit: int,
+    limit: int | None,
+    everything: bool,
     source: Path | None,
     index: Path | None,
 ) -> None:
     """Write the result set as CSV or JSON to standard output (query and time included).
 
     Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
+
+    With --all every hit is written, in bounded memory, with a progress bar on
+    standard error when it is a terminal.
     """
     request = _request(query, filters, sort, all_similar, per_article, since)
-    click.echo(_engine(_config(source, index)).export(request, fmt=fmt, limit=limit), nl=False)
+    engine = _engine(_config(source, index))
+    if not everything:
+        click.echo(engine.export(request, fmt=fmt, limit=limit or 1000), nl=False)
+        return
+    if limit is not None:
+        raise click.UsageError("--all exports every hit: leave out --limit, or drop --all")
+    if fmt == "json":
+        raise click.UsageError(
+            "--all streams one hit a line: use --format jsonl (JSON Lines) or csv; "
+            "one JSON document of every hit would have to be held whole to be read"
+        )
+    from indexer import export as exporter
+
+    stream = engine.iter_hits(request)
+    pieces = exporter.stream(request.query, stream, fmt, request.options())
+    out = sys.stdout
+    out.write(next(pieces))  # the header
+    err = sys.stderr
+    if err.isatty():
+        with click.progressbar(length=stream.total, label="exporting", file=err) as bar:
+            for piece in pieces:
+                out.write(piece)
+                bar.update(1)
+    else:
+        for piece in pieces:
+            out.write(piece)
+    out.flush()
 
 
 @cli.command()

@@ -25,7 +25,16 @@ from .columns import doc_table, segment_readers
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
-from .models import Article, Hit, IndexStats, Paragraph, SearchPage, Trends, paragraph_kind
+from .models import (
+    Article,
+    Hit,
+    HitStream,
+    IndexStats,
+    Paragraph,
+    SearchPage,
+    Trends,
+    paragraph_kind,
+)
 from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
@@ -264,6 +273,27 @@ class SearchEngine:
                 break
             page_no += 1
         return export.render(request.query, collected[:limit], fmt, request.options())
+
+    def iter_hits(self, query: str | SearchRequest = "", /, **options: Any) -> HitStream:
+        """Every hit of a search in page order, past ``max_results``, read as it is iterated.
+
+        ``total`` says how many will come. Memory stays bounded whatever the
+        size: the order is kept as arrays, hits are copied out a batch at a time
+        (without snippets). Iterate it on this thread before it searches again.
+        """
+        request = SearchRequest.of(query, **options)
+        with self._searcher() as s:
+            total, hits = search.stream(s, local_shards(s, self.config), request, self.config)
+        return HitStream(total, hits)
+
+    def export_all(
+        self, query: str | SearchRequest, fmt: str = "csv", **options: Any
+    ) -> Iterator[str]:
+        """Every hit as CSV or JSON Lines text, streamed (see :meth:`iter_hits`)."""
+        from . import export
+
+        request = SearchRequest.of(query, **options)
+        return export.stream(request.query, self.iter_hits(request), fmt, request.options())
 
     def trends(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -371,3 +371,17 @@ class Trends:
 
     def to_dict(self) -> dict[str, object]:
         return {"interval": self.interval, "series": [s.to_dict() for s in self.series]}
+
+
+@dataclass(frozen=True)
+class HitStream:
+    """A whole result set, read as it is iterated (``engine.iter_hits``): ``total`` hits to come.
+
+    Iterate it once, on the thread that made it, before that thread searches again.
+    """
+
+    total: int
+    hits: Iterator[Hit]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self.hits

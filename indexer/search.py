@@ -25,7 +25,7 @@ one (:mod:`indexer.cluster`). Nothing here keeps a Whoosh object past the call.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -48,6 +48,9 @@ class Shards(Protocol):
 
     def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         """Every shard's answer, None for a shard that could not answer."""
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        """Every shard's every match as a candidate (exports of a whole result set)."""
 
     def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
         """The page's hits and group counts, from the shards asked (None: not asked)."""
@@ -291,3 +294,70 @@ def fetch_hits(
         score = float(merged.scores[positions[i]]) if request.sort == "relevance" else 0.0
         out.append(replace(hit, score=score, similar=similar))
     return tuple(out)
+
+
+#: Hits fetched at a time while streaming a whole result set.
+STREAM_BATCH = 256
+
+
+def stream(
+    searcher: Searcher, shards: Shards, request: SearchRequest, config: IndexConfig
+) -> tuple[int, Iterator[Hit]]:
+    """Every hit of ``request`` in page order, past ``max_results``: (how many, the hits).
+
+    The order is the pages' (the same collapsing of copies and grouping by
+    article), kept as arrays of a few numbers per match; hits are copied out
+    :data:`STREAM_BATCH` at a time as the iterator is read, so memory does
+    not grow with the rows. ``page`` and ``per_page`` are ignored. The
+    iterator reads this searcher: finish it before the thread searches again.
+    """
+    text = request.query
+    if len(text) > config.max_query_length:
+        raise QueryError(
+            f"the query is {len(text)} characters long; the limit is "
+            f"{config.max_query_length}: shorten it"
+        )
+    r = restrict(request)
+    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    if parsed is None or parsed.query is wq.NullQuery:
+        if not r.active and request.since is None:
+            return 0, iter(())
+        q: wq.Query = wq.Every()
+        terms: frozenset[str] = frozenset()
+    else:
+        q, terms = parsed.query, parsed.terms
+    spec = QuerySpec(
+        q,
+        r.active,
+        request.sort,
+        request.per_article,
+        request.collapse_similar,
+        False,
+        True,
+        0,
+        config.count_limit,
+        config.max_results,
+        int(request.since.timestamp()) if request.since is not None else None,
+    )
+    merged = merge(shards.query_all(spec), spec)
+    per_group = request.per_article or 1
+    if merged.groups is None or per_group > 1:
+        positions = np.asarray(
+            top_positions(merged.ids, merged.keys, merged.groups, per_group, len(merged.ids)),
+            dtype=np.int64,
+        )
+    else:
+        order = np.lexsort((merged.ids, merged.keys))
+        groups = merged.groups[order]
+        keep = groups == 0
+        _, first = np.unique(groups, return_index=True)
+        keep[first] = True
+        positions = order[keep]
+    plain = replace(request, snippets=False)
+
+    def hits() -> Iterator[Hit]:
+        for start in range(0, len(positions), STREAM_BATCH):
+            chunk = positions[start : start + STREAM_BATCH].tolist()
+            yield from fetch_hits(shards, spec, merged, chunk, terms, plain)
+
+    return len(positions), hits()

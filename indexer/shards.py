@@ -191,13 +191,60 @@ class Shard:
 
     # -- the query ----------------------------------------------------------------------------
 
+    def _mask(self, spec: QuerySpec) -> np.ndarray | None:
+        mask = restriction_mask(self.table, spec.filters)
+        if spec.since is not None:
+            seen = since_mask(self.table, self.config.index_dir, spec.since)
+            mask = seen if mask is None else mask & seen
+        return mask
+
+    def query_all(self, spec: QuerySpec, stats: GlobalStats) -> ShardAnswer:
+        """Every match as a candidate, with its score and sort key: for exports of everything.
+
+        Arrays of a few numbers per match, never a row per match; the hits
+        themselves are fetched a batch at a time (:meth:`fetch`).
+        """
+        table = self.table
+        local = Stats(self.searcher, table, stats)
+        mask = self._mask(spec)
+        plan = topk.make_plan(spec.q)
+        state = _State(spec, local, mask, plan, None, None)
+        if plan is None:
+            found = _evaluate(self.searcher, table, local, spec.q, mask)
+        else:
+            r = state.resolved = topk.resolve(table, local, plan)
+            if spec.sort == "relevance":
+                found = topk.exhaustive(r, mask)
+            else:
+                ids = topk.match_set(r, mask)
+                found = Matches(ids, np.zeros(len(ids)))
+        state.matches = found.ids
+        _, codes = group_keys(table, spec)
+        arts = table.article[found.ids]
+        articles = (
+            int(np.count_nonzero(np.bincount(arts, minlength=table.articles + 1)[1:]))
+            if len(arts)
+            else 0
+        )
+        with self._lock:
+            self._states[spec.qid] = state
+            while len(self._states) > 64:
+                self._states.popitem(last=False)
+        return ShardAnswer(
+            self.to_global(found.ids),
+            found.scores,
+            order_key(table, found, spec.sort),
+            codes[found.ids] if codes is not None else None,
+            len(found.ids),
+            True,
+            True,
+            articles,
+        )
+
     def query(self, spec: QuerySpec, stats: GlobalStats) -> ShardAnswer:
         table = self.table
         local = Stats(self.searcher, table, stats)
-        mask = restriction_mask(table, spec.filters)
-        if spec.since is not None:
-            seen = since_mask(table, self.config.index_dir, spec.since)
-            mask = seen if mask is None else mask & seen
+        mask = self._mask(spec)
         plan = topk.make_plan(spec.q)
         state = _State(spec, local, mask, plan, None, None)
         key, codes = group_keys(table, spec)
@@ -588,6 +635,9 @@ class LocalShards:
 
     def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         return [self.shard.query(spec, self.stats)]
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return [self.shard.query_all(spec, self.stats)]
 
     def fetch(self, specs: Any) -> list[ShardFetched | None]:
         return [self.shard.fetch(s) if s is not None else None for s in specs]

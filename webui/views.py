@@ -22,6 +22,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, abort
@@ -70,7 +71,11 @@ def engine() -> SearchEngine:
 
 #: Metadata filters the UI and the API take as parameters: the library's registry.
 FILTERS = tuple(f.name for f in filter_registry.PUBLIC_FILTERS)
-EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
 EXPORT_LIMIT = 1000
 
 
@@ -485,14 +490,32 @@ def api_search() -> Response:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Response:
-    """The current result set as a file: the same parameters as /search, at most 1,000 rows."""
+    """The current result set as a file: the same parameters as /search, at most 1,000 rows.
+
+    With ``all=1``, every row, streamed (CSV or JSON Lines; a JSON document is refused).
+    """
     if fmt not in EXPORT_FORMATS:
-        abort(404, description="Exports are /export.csv and /export.json.")
+        abort(404, description="Exports are /export.csv, /export.json and /export.jsonl.")
     args = search_args()
-    body = engine().export(args.request(facets=False), fmt=fmt, limit=EXPORT_LIMIT)
-    response = make_response(body)
+    everything = request.args.get("all", "").strip()
+    if everything not in ("", "0", "1"):
+        abort(400, description=f"all must be 1 (or left out), not {everything[:30]!r}.")
+    if everything == "1":
+        if fmt == "json":
+            abort(
+                400,
+                description="A whole result set is not sent as one JSON document (a program "
+                "would have to hold all of it to read it): use /export.jsonl?…&all=1, one "
+                "result a line, or /export.csv.",
+            )
+        body: Any = stream_with_context(engine().export_all(args.request(facets=False), fmt=fmt))
+        name = export_name(args) + "-all"
+    else:
+        body = engine().export(args.request(facets=False), fmt=fmt, limit=EXPORT_LIMIT)
+        name = export_name(args)
+    response = Response(body) if everything == "1" else make_response(body)
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{export_name(args)}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -680,8 +703,10 @@ def dup_url(args: SearchArgs, label: str) -> str:
 
 
 @bp.app_template_global()
-def export_url(args: SearchArgs, fmt: str) -> str:
-    return url_for("byline.export", fmt=fmt, **args.params(page=None))
+def export_url(args: SearchArgs, fmt: str, everything: bool = False) -> str:
+    return url_for(
+        "byline.export", fmt=fmt, **args.params(page=None, all=1 if everything else None)
+    )
 
 
 bp.add_app_template_global(period, "period")
