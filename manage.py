@@ -447,6 +447,54 @@ def trends(
 
 
 @cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option(
+    "-f",
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A filter applied to every query (e.g. -f source=reuters).",
+)
+@click.option("--since", metavar="DATETIME", help="Only articles first indexed after this.")
+@location_options
+def batch(
+    file: Any,
+    filters: tuple[str, ...],
+    since: str | None,
+    source: Path | None,
+    index: Path | None,
+) -> None:
+    """Search one query per line of FILE (- for standard input) and write CSV.
+
+    Columns: query, paragraphs, articles, first and last date, the best
+    article's id and title, and the error of a line that does not parse
+    (the other lines still run). Blank lines are skipped.
+
+    Example: python manage.py batch names.txt > names.csv
+    """
+    from indexer.export import batch_csv
+
+    base = _request("", filters, "relevance", False, False, since)
+    options: dict[str, Any] = {"filters": base.filters, "since": base.since}
+    lines = [line for line in file.read().splitlines() if line.strip()]
+    engine = _engine(_config(source, index))
+    rows = engine.batch(lines, **options)
+    err = sys.stderr
+    pieces = batch_csv(rows)
+    sys.stdout.write(next(pieces))
+    if err.isatty() and len(lines) > 20:
+        with click.progressbar(length=len(lines), label="searching", file=err) as bar:
+            for piece in pieces:
+                sys.stdout.write(piece)
+                bar.update(1)
+    else:
+        for piece in pieces:
+            sys.stdout.write(piece)
+    sys.stdout.flush()
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @location_options
 def stats(as_json: bool, source: Path | None, index: Path | None) -> None:

@@ -27,6 +27,7 @@ from .errors import IndexCorrupt
 from .highlighting import highlight
 from .models import (
     Article,
+    BatchRow,
     Hit,
     HitStream,
     IndexStats,
@@ -294,6 +295,41 @@ class SearchEngine:
 
         request = SearchRequest.of(query, **options)
         return export.stream(request.query, self.iter_hits(request), fmt, request.options())
+
+    def batch(self, queries: Iterable[str], **options: Any) -> Iterator[BatchRow]:
+        """One row per query (blank lines skipped), read as it is iterated.
+
+        Each row has the matching paragraphs and articles, the first and last
+        date, and the best article; a query that does not parse gets its error
+        in its row and the rest still run. ``options`` (filters, ``since``)
+        apply to every query.
+        """
+        from .errors import QueryError
+
+        for raw in queries:
+            query = raw.strip()
+            if not query:
+                continue
+            try:
+                request = SearchRequest.of(
+                    query, per_article=1, per_page=1, facets=True, strict=True, **options
+                )
+                page = self.search(replace(request, snippets=False))
+            except QueryError as exc:
+                yield BatchRow(query[:1000], error=str(exc))
+                continue
+            best = page.hits[0] if page.hits else None
+            yield BatchRow(
+                query,
+                page.total,
+                page.articles,
+                page.first_date,
+                page.last_date,
+                best.article_id if best else None,
+                (best.title or best.article_id) if best else None,
+                page.notice,
+                page.total_exact,
+            )
 
     def trends(
         self,

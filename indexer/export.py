@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import QueryError
-from .models import Hit, Trends
+from .models import BatchRow, Hit, Trends
 
 FORMATS = ("csv", "json", "jsonl")
 #: What a whole result set streams as: one row (or line) per hit, never one document of all.
@@ -126,3 +126,29 @@ def trends_csv(trends: Trends) -> str:
                 [_cell(series.query), p.period, p.start, p.end, p.matches, p.total, share]
             )
     return out.getvalue()
+
+
+BATCH_COLUMNS = (
+    "query",
+    "paragraphs",
+    "articles",
+    "first_date",
+    "last_date",
+    "best_article_id",
+    "best_title",
+    "error",
+)
+
+
+def batch_csv(rows: Iterable[BatchRow]) -> Iterator[str]:
+    """A batch search as CSV, a row at a time (spreadsheet formulas defused)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(BATCH_COLUMNS)
+    yield out.getvalue()
+    for row in rows:
+        out.seek(0)
+        out.truncate()
+        values = row.to_dict()
+        writer.writerow([_cell(values[c]) for c in BATCH_COLUMNS])
+        yield out.getvalue()

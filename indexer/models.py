@@ -201,6 +201,9 @@ class SearchPage:
     total_exact: bool = True
     #: Set when part of a clustered archive did not answer: which part the page lacks.
     partial: str | None = None
+    #: The first and last date of the matching articles (with facets; None if none is dated).
+    first_date: str | None = None
+    last_date: str | None = None
 
     def facet(self, name: str) -> tuple[FacetValue, ...]:
         return dict(self.facets).get(name, ())
@@ -229,6 +232,8 @@ class SearchPage:
                 {"label": b.label, "start": b.start, "end": b.end, "unit": b.unit, "count": b.count}
                 for b in self.coverage
             ],
+            "first_date": self.first_date,
+            "last_date": self.last_date,
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -385,3 +390,31 @@ class HitStream:
 
     def __iter__(self) -> Iterator[Hit]:
         return self.hits
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One line of a batch search (``engine.batch``): its counts and best article, or its error."""
+
+    query: str
+    paragraphs: int = 0
+    articles: int = 0
+    first_date: str | None = None
+    last_date: str | None = None
+    best_article_id: str | None = None
+    best_title: str | None = None
+    error: str | None = None
+    #: False when ``paragraphs`` is a lower bound ("more than").
+    exact: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "paragraphs": self.paragraphs,
+            "articles": self.articles,
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "best_article_id": self.best_article_id,
+            "best_title": self.best_title,
+            "error": self.error,
+        }

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -219,9 +220,13 @@ def run(
     hits = fetch_hits(shards, spec, merged, positions, terms, request)
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()
+    first_date = last_date = None
     if merged.facets is not None:
         facet_values = tuple(facet_lists(merged.facets).items())
         buckets = coverage_of(merged.facets.days)
+        if merged.facets.days:
+            first_date = date.fromordinal(min(merged.facets.days)).isoformat()
+            last_date = date.fromordinal(max(merged.facets.days)).isoformat()
     partial = None
     if merged.missing:
         partial = (
@@ -245,6 +250,8 @@ def run(
         coverage=buckets,
         total_exact=merged.total_exact,
         partial=partial,
+        first_date=first_date,
+        last_date=last_date,
     )
 
 

@@ -125,3 +125,96 @@ def test_cli_trends(news_engine: Any) -> None:
     assert counts.exit_code == 0 and counts.output.splitlines()[2].startswith("query,period")
     bad = runner.invoke(cli, ["trends", "oil", "--interval", "hour", *cli_args(news_engine)])
     assert bad.exit_code == 2
+
+
+# -- batch ------------------------------------------------------------------------------------
+
+BATCH = ["oil prices", '"unclosed', "", "heating", "zebra", f"{XSS_SCRIPT} oil", "=HYPERLINK(1)"]
+
+
+def test_engine_batch_rows_agree_with_search_and_carry_errors(news_engine: Any) -> None:
+    rows = list(news_engine.batch(BATCH))
+    assert [r.query for r in rows] == [q for q in BATCH if q]
+    oil = rows[0]
+    page = news_engine.search("oil prices", per_article=1, facets=True)
+    assert (oil.paragraphs, oil.articles) == (page.total, page.articles)
+    assert oil.best_article_id == page.hits[0].article_id and oil.best_title == page.hits[0].title
+    dated = sorted(
+        h.date
+        for h in news_engine.search(
+            "oil prices", per_article=1, per_page=50, collapse_similar=False
+        ).hits
+        if h.date
+    )
+    assert (oil.first_date, oil.last_date) == (dated[0], dated[-1])
+    assert rows[1].error and "quote" in rows[1].error and rows[1].paragraphs == 0
+    assert rows[3].paragraphs == 0 and rows[3].error is None and rows[3].best_article_id is None
+    assert rows[2].articles == 1 and rows[2].first_date == rows[2].last_date == "2021-11-20"
+    assert rows[4].best_article_id == "hostile"  # its headline has every word
+    (bbc,) = news_engine.batch(["oil"], source="bbc")
+    assert bbc.articles == news_engine.search("oil source:bbc", per_article=1).articles
+
+
+def test_batch_page_shows_a_table_linking_each_row(news: Any) -> None:
+    assert "<h1>Batch search</h1>" in text(news.get("/batch"))
+    html = text(news.post("/batch", data={"queries": "\n".join(BATCH)}))
+    assert_inert(html)
+    table = html[html.index("<table>") : html.index("</table>")]
+    assert table.count("<tr>") == 1 + 6
+    assert 'href="/search?q=oil+prices"' in table
+    assert 'class="error">unbalanced quote' in table
+    assert "/articles/" in table
+    download = news.post("/batch.csv", data={"queries": "\n".join(BATCH)})
+    assert download.status_code == 200 and download.is_streamed
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    assert rows[0] == [
+        "query",
+        "paragraphs",
+        "articles",
+        "first_date",
+        "last_date",
+        "best_article_id",
+        "best_title",
+        "error",
+    ]
+    assert len(rows) == 7 and rows[6][0] == "'=HYPERLINK(1)"
+    api = news.post("/api/batch", json={"queries": ["oil", "(("]}).get_json()
+    assert [r["query"] for r in api["rows"]] == ["oil", "(("] and api["rows"][1]["error"]
+    assert news.post("/api/batch", json={"queries": "oil"}).status_code == 400
+
+
+def test_batch_refuses_more_than_200_lines_with_a_clear_message(news: Any) -> None:
+    ok = news.post("/batch", data={"queries": "\n".join(f"w{i}" for i in range(200))})
+    assert ok.status_code == 200
+    for n in (201, 10_000):
+        response = news.post("/batch", data={"queries": "\n".join(f"w{i}" for i in range(n))})
+        # 10,000 lines are also over the 64 KB a request may have: refused before reading
+        assert response.status_code == (400 if n == 201 else 413)
+        assert "at most 200 queries" in text(response) and "manage.py batch" in text(response)
+    huge = news.post("/batch", data={"queries": "x" * 70_000})
+    assert huge.status_code == 413 and "at most 200 queries" in text(huge)
+
+
+def test_cli_batch_from_a_file_and_stdin(news_engine: Any, tmp_path: Any) -> None:
+    from manage import cli
+
+    path = tmp_path / "names.txt"
+    path.write_text("\n".join(BATCH) + "\n")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["batch", str(path), *cli_args(news_engine)])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.reader(io.StringIO(out.output)))
+    assert [r[0] for r in rows[1:]] == [q if q[0] != "=" else "'" + q for q in BATCH if q]
+    assert rows[2][7].startswith("unbalanced quote")
+    piped = runner.invoke(cli, ["batch", "-", *cli_args(news_engine)], input="oil\nheating\n")
+    assert piped.exit_code == 0 and len(piped.output.splitlines()) == 3
+
+
+@pytest.mark.slow
+def test_cli_batch_of_10000_lines(news_engine: Any) -> None:
+    from manage import cli
+
+    lines = "\n".join(f"word{i} OR oil" if i % 1000 == 0 else f"w{i}" for i in range(10_000))
+    out = CliRunner().invoke(cli, ["batch", "-", *cli_args(news_engine)], input=lines)
+    assert out.exit_code == 0
+    assert len(out.output.splitlines()) == 10_001

@@ -14,14 +14,31 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, make_response, render_template, request, url_for
-from werkzeug.exceptions import abort
+from flask import (
+    Response,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge, abort
 
 from indexer import export, feeds
 from indexer.models import Hit, TrendPoint, Trends
 from indexer.request import parse_since
 
-from .views import FILTERS, SearchArgs, _since_arg, _text_arg, bp, engine, search_args
+from .views import (
+    FILTERS,
+    SearchArgs,
+    _since_arg,
+    _text_arg,
+    bp,
+    engine,
+    error_response,
+    search_args,
+)
 
 #: The trends' intervals (the library's ``indexer.trends.INTERVALS``, which imports Whoosh).
 INTERVALS = ("day", "week", "month", "year")
@@ -328,3 +345,72 @@ def search_trends_url(args: SearchArgs) -> str:
     """Compare this search over time (its words and filters, by month)."""
     params: dict[str, Any] = {"q": args.q, **args.filter}
     return url_for("byline.trends_page", **params)
+
+
+# -- batch ------------------------------------------------------------------------------------
+
+MAX_BATCH_LINES = 200
+BATCH_HELP = (
+    f"Paste at most {MAX_BATCH_LINES} queries, one a line; for longer lists use "
+    "`python manage.py batch FILE`, which has no limit."
+)
+
+
+def batch_lines(raw: str) -> list[str]:
+    """The pasted queries (blank lines dropped); a 400 that says the limit beyond it."""
+    if "\x00" in raw:
+        abort(400, description="The list contains a NUL character: remove it.")
+    lines = [feeds.xml_chars(line).strip() for line in raw.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_BATCH_LINES:
+        abort(400, description=f"The list has {len(lines):,} queries. {BATCH_HELP}")
+    return lines
+
+
+def _batch_text() -> str:
+    return request.form.get("queries", "") if request.method == "POST" else ""
+
+
+@bp.route("/batch", methods=["GET", "POST"])
+def batch_page() -> Any:
+    raw = _batch_text()
+    lines = batch_lines(raw)
+    rows = list(engine().batch(lines)) if lines else []
+    return render_template(
+        "batch.html",
+        q="",
+        raw=raw,
+        rows=rows,
+        limit=MAX_BATCH_LINES,
+        submitted=request.method == "POST",
+    )
+
+
+@bp.post("/batch.csv")
+def batch_csv() -> Response:
+    lines = batch_lines(_batch_text())
+    if not lines:
+        abort(400, description="Paste one or more queries, one a line.")
+    response = Response(stream_with_context(export.batch_csv(engine().batch(lines))))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="byline-batch.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/api/batch")
+def api_batch() -> Response:
+    body = request.get_json(silent=True)
+    queries = body.get("queries") if isinstance(body, dict) else None
+    if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
+        abort(400, description='Send JSON: {"queries": ["oil", "wheat", ...]}.')
+    lines = batch_lines("\n".join(q.replace("\n", " ") for q in queries))
+    return jsonify({"rows": [row.to_dict() for row in engine().batch(lines)]})
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> Response:
+    message = "The request is larger than this server accepts (64 KB)."
+    if request.path.startswith(("/batch", "/api/batch")):
+        message += " " + BATCH_HELP
+    return error_response(413, "Too large", message)
