@@ -525,6 +525,7 @@ def _catch_up(engine: SearchEngine, reindex: bool) -> None:
             except IndexLocked as exc:
                 click.echo(f"note: {exc}; serving the index as it is", err=True)
         engine.warm()
+        engine.suggest("a")  # reads the suggestion tables before the first keystroke
     except BylineError as exc:
         click.echo(f"error: {exc}", err=True)
     finally:

@@ -95,6 +95,7 @@ class SearchEngine:
         self._finalizer = weakref.finalize(self, _close_searchers, self._open)
         self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
         self._totals: OrderedDict[Any, Any] = OrderedDict()  # trends' articles per day
+        self._suggesters: dict[Any, Any] = {}  # the live generation's suggestion tables
 
     # -- index lifecycle ----------------------------------------------------
 
@@ -359,6 +360,26 @@ class SearchEngine:
                 self.config,
                 self._totals,
             )
+
+    def suggest(self, prefix: str, limit: int = 10) -> tuple[str, ...]:
+        """Completions of what is typed, from the index's words and article titles.
+
+        Ranked by how many paragraphs hold them; the last word is completed
+        after the others (``oil pr`` -> ``oil prices``). The tables are read
+        once per index generation (the first call after a reindex pays for it;
+        ``warm()`` does it ahead), then each call is a pair of binary searches.
+        """
+        from . import suggest
+
+        with self._searcher() as s:
+            key = (self._local.name, s.reader().generation())
+            with self._lock:
+                found = self._suggesters.get(key)
+            if found is None:
+                found = suggest.build(s)
+                with self._lock:
+                    self._suggesters = {key: found}
+        return tuple(found.suggest(prefix, max(0, min(limit, 50))))
 
     def first_seen(self, article_ids: Iterable[str]) -> dict[str, datetime]:
         """When a reindex first saw each article (UTC), for the ids it has recorded.

@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "feedback",
         "export",
         "feeds",
+        "suggest",
     ),
     ("shards",),  # one shard's part of a search
     ("search",),  # a request -> a page, over shards
@@ -65,6 +66,7 @@ QUERYING = {
     "feedback",
     "export",
     "feeds",
+    "suggest",
 }
 #: What webui may import from the library.
 WEBUI_ALLOWED = {

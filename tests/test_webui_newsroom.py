@@ -218,3 +218,34 @@ def test_cli_batch_of_10000_lines(news_engine: Any) -> None:
     out = CliRunner().invoke(cli, ["batch", "-", *cli_args(news_engine)], input=lines)
     assert out.exit_code == 0
     assert len(out.output.splitlines()) == 10_001
+
+
+# -- suggestions, OpenSearch ----------------------------------------------------------------
+
+
+def test_api_suggest_speaks_the_opensearch_suggestions_format(news: Any) -> None:
+    response = news.get("/api/suggest?q=oil+pr")
+    assert response.content_type == "application/x-suggestions+json; charset=utf-8"
+    prefix, found = json.loads(response.get_data(as_text=True))
+    assert prefix == "oil pr" and "oil prices" in found
+    for q in ("", "\x00", "x" * 300, XSS_SCRIPT):
+        assert news.get("/api/suggest", query_string={"q": q}).status_code == 200
+    assert news.get("/api/suggest?q=o&limit=2").get_json()[1].__len__() == 2
+
+
+def test_opensearch_description_is_linked_from_every_page_and_parses(news: Any) -> None:
+    for path in ("/", "/search?q=oil", "/trends", "/batch", "/help", "/articles/cbc-oil"):
+        html = text(news.get(path))
+        assert (
+            '<link rel="search" type="application/opensearchdescription+xml" title="Byline" '
+            'href="/opensearch.xml">' in html
+        ), path
+    response = news.get("/opensearch.xml", headers={"Host": 'evil"><x>]]>'})
+    assert response.content_type == "application/opensearchdescription+xml; charset=utf-8"
+    root = ET.fromstring(response.data)
+    ns = "{http://a9.com/-/spec/opensearch/1.1/}"
+    assert root.tag == f"{ns}OpenSearchDescription"
+    assert root.findtext(f"{ns}ShortName") == "Byline"
+    templates = {u.get("type"): u.get("template") for u in root.findall(f"{ns}Url")}
+    assert templates["text/html"].endswith("/search?q={searchTerms}")  # type: ignore[union-attr]
+    assert templates["application/x-suggestions+json"].endswith("/api/suggest?q={searchTerms}")  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ logic lives here: the library searches, counts and writes the formats.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from indexer.request import parse_since
 from .views import (
     FILTERS,
     SearchArgs,
+    _int_arg,
     _since_arg,
     _text_arg,
     bp,
@@ -414,3 +416,56 @@ def too_large(exc: RequestEntityTooLarge) -> Response:
     if request.path.startswith(("/batch", "/api/batch")):
         message += " " + BATCH_HELP
     return error_response(413, "Too large", message)
+
+
+# -- suggestions and OpenSearch ---------------------------------------------------------------
+
+SUGGEST_TYPE = "application/x-suggestions+json"
+OPENSEARCH_TYPE = "application/opensearchdescription+xml"
+
+
+@bp.get("/api/suggest")
+def api_suggest() -> Response:
+    """OpenSearch suggestions: ``["kaz", ["kazakhstan", "kazakh", ...]]``."""
+    prefix = request.args.get("q", "")
+    if len(prefix) > 200 or "\x00" in prefix:
+        found: tuple[str, ...] = ()  # nothing to offer; never an error while typing
+    else:
+        found = engine().suggest(prefix, limit=_int_arg("limit", 10, 1, 20))
+    response = make_response(json.dumps([prefix, list(found)], ensure_ascii=False))
+    response.headers["Content-Type"] = f"{SUGGEST_TYPE}; charset=utf-8"
+    response.headers["Cache-Control"] = "max-age=60"
+    return response
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """The OpenSearch description: browsers offer to add Byline as a search engine."""
+    root = request.url_root.rstrip("/")
+    body = "\n".join(
+        (
+            '<?xml version="1.0" encoding="utf-8"?>',
+            '<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">',
+            "  <ShortName>Byline</ShortName>",
+            "  <Description>Paragraph-level search of this news archive</Description>",
+            "  <InputEncoding>UTF-8</InputEncoding>",
+            '  <Url type="text/html" method="get" template="'
+            + feeds.xml_text(root + "/search?q={searchTerms}")
+            + '"/>',
+            f'  <Url type="{SUGGEST_TYPE}" method="get" template="'
+            + feeds.xml_text(root + "/api/suggest?q={searchTerms}")
+            + '"/>',
+            '  <Url type="application/atom+xml" method="get" template="'
+            + feeds.xml_text(root + "/search.atom?q={searchTerms}")
+            + '"/>',
+            '  <Url type="application/opensearchdescription+xml" rel="self" template="'
+            + feeds.xml_text(root + "/opensearch.xml")
+            + '"/>',
+            "</OpenSearchDescription>",
+            "",
+        )
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = f"{OPENSEARCH_TYPE}; charset=utf-8"
+    response.headers["Cache-Control"] = "max-age=86400"
+    return response
