@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import assert_inert, make_app, text
 from .data import NEWS, XSS_SCRIPT
@@ -249,3 +251,70 @@ def test_opensearch_description_is_linked_from_every_page_and_parses(news: Any) 
     templates = {u.get("type"): u.get("template") for u in root.findall(f"{ns}Url")}
     assert templates["text/html"].endswith("/search?q={searchTerms}")  # type: ignore[union-attr]
     assert templates["application/x-suggestions+json"].endswith("/api/suggest?q={searchTerms}")  # type: ignore[union-attr]
+
+
+# -- hostile input: no 5xx anywhere new ---------------------------------------------------------
+
+WILD = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "-1",
+            "1e9",
+            "day",
+            "week",
+            "month",
+            "year",
+            "newest",
+            "oldest",
+            "2026-12-01",
+            "2026-12-01T09:30:00Z",
+            "1970-01-01T00:00:00+14:00",
+            "0001-01-01T00:00:00-23:59",
+            "9999-12-31T23:59:59Z",
+            "2026-02-30",
+            "\x00",
+            "%",
+            "]]>",
+            XSS_SCRIPT,
+            "\x01\x0b\x1f",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=WILD, q2=WILD, since=WILD, interval=WILD, counts=WILD, sort=WILD, everything=WILD)
+def test_the_new_endpoints_never_answer_5xx(
+    news: Any, q: str, q2: str, since: str, interval: str, counts: str, sort: str, everything: str
+) -> None:
+    params = {"q": q, "since": since, "sort": sort}
+    trend = {"q": [q, q2], "interval": interval, "counts": counts, "since": since}
+    asked = [
+        ("/search.atom", params),
+        ("/search", params),
+        ("/trends", trend),
+        ("/api/trends", trend),
+        ("/trends.csv", trend),
+        ("/export.csv", {**params, "all": everything}),
+        ("/export.jsonl", {**params, "all": everything}),
+        ("/api/suggest", {"q": q, "limit": counts}),
+        ("/opensearch.xml", {}),
+    ]
+    for path, query in asked:
+        response = news.get(path, query_string=query)
+        body = response.get_data()  # a streamed body fails here, if anywhere
+        assert response.status_code < 500, (path, query, response.status_code)
+        if path == "/search.atom" and response.status_code == 200:
+            ET.fromstring(body)
+    for path in ("/batch", "/batch.csv"):
+        response = news.post(path, data={"queries": f"{q}\n{q2}\n{since}"})
+        response.get_data()
+        assert response.status_code < 500, (path, q, q2, response.status_code)
+    response = news.post("/api/batch", json={"queries": [q, q2]})
+    assert response.status_code < 500
