@@ -230,3 +230,22 @@ def test_cli_since(news_engine: Any) -> None:
     assert [h["title"] for h in json.loads(out.output)["hits"]] == ["Oil again"]
     bad = runner.invoke(cli, ["search", "oil", "--since", "soon", *where])
     assert bad.exit_code == 2 and "ISO date-time" in bad.output
+
+
+def test_feed_of_documents_with_hostile_text_parses(make_engine: Any) -> None:
+    engine = make_engine(
+        {
+            "bad.md": f"---\ntitle: Ferry ]]> {XSS_SCRIPT} \x01\x0b title\nsource: ]]>&<\n---\n"
+            f"The ferry \x02 paragraph ]]> with {XSS_SCRIPT} and \x1f control characters.\n",
+            "bad.json": json.dumps({"id": "x\x01y", "title": "Ferry \ufffe\x7f", "body": "ferry"}),
+        }
+    )
+    engine.reindex()
+    client = make_app(engine).test_client()
+    for q in ("ferry", f"ferry {XSS_SCRIPT} ]]>", "ferry \x01"):
+        response = client.get("/search.atom", query_string={"q": q})
+        root = parse(response.data)
+        entries = root.findall(f"{A}entry")
+        assert len(entries) == 2, q
+        assert all("\x01" not in (e.findtext(f"{A}title") or "") for e in entries)
+        assert any(XSS_SCRIPT in (e.findtext(f"{A}title") or "") for e in entries)
