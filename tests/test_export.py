@@ -190,3 +190,35 @@ def test_export_all_beyond_the_default_cap_of_10000(make_engine: Any) -> None:
     stream = engine.iter_hits("cargo")
     assert stream.total == 10_202
     assert sum(1 for _ in stream) == 10_202
+
+
+def test_cli_export_all_shows_progress_on_a_terminal_only(make_engine: Any) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    engine = cargo_archive(make_engine, 30)
+    cmd = [sys.executable, str(ROOT / "manage.py"), "export", "cargo", "--all"]
+    cmd += ["--source", str(engine.config.source_dir), "--index", str(engine.config.index_dir)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
+    leader, follower = pty.openpty()
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: all was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert done.returncode == 0
+    assert len(rows_of(done.stdout.decode())) - 1 == 62  # stdout has only the rows
+    assert b"exporting" in shown and b"100%" in shown
+    piped = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
+    assert piped.returncode == 0 and b"exporting" not in piped.stderr

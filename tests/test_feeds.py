@@ -249,3 +249,12 @@ def test_feed_of_documents_with_hostile_text_parses(make_engine: Any) -> None:
         assert len(entries) == 2, q
         assert all("\x01" not in (e.findtext(f"{A}title") or "") for e in entries)
         assert any(XSS_SCRIPT in (e.findtext(f"{A}title") or "") for e in entries)
+
+
+def test_results_page_says_when_since_restricts_it(news_engine: Any) -> None:
+    client = make_app(news_engine).test_client()
+    html = text(client.get("/search?q=oil&since=2000-01-01"))
+    assert "Only articles Byline first indexed after" in html
+    assert 'href="/search?q=oil">show every article</a>' in html
+    assert '<input type="hidden" name="since" value="2000-01-01">' in html  # kept by the forms
+    assert "since" not in text(client.get("/search?q=oil")).split("<main")[1].split("Follow")[0]
