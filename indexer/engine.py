@@ -359,6 +359,7 @@ class SearchEngine:
                 normalize,
                 self.config,
                 self._totals,
+                (self._local.name, s.reader().generation()),
             )
 
     def suggest(self, prefix: str, limit: int = 10) -> tuple[str, ...]:

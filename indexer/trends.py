@@ -11,6 +11,7 @@ a period in which no article at all is dated has no share (a gap, not a zero).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -114,6 +115,7 @@ def _days(
 
 
 TotalsCache = OrderedDict[Any, Counter[int]]
+_cache_lock = threading.Lock()
 
 
 def run(
@@ -124,14 +126,21 @@ def run(
     normalize: bool,
     config: IndexConfig,
     cache: TotalsCache | None = None,
+    generation: Any = None,
 ) -> Trends:
-    """Every request's matching articles per period, with the period's total and the share."""
+    """Every request's matching articles per period, with the period's total and the share.
+
+    ``cache`` keeps the totals between calls, keyed by ``generation`` (which
+    must change whenever the index does: the engine passes the index's name
+    and generation) and the filters.
+    """
     interval = check_interval(interval)
     if not requests:
         raise QueryError("give at least one query to compare")
     if len(requests) > MAX_QUERIES:
         raise QueryError(f"compare at most {MAX_QUERIES} queries at once, not {len(requests)}")
-    generation = searcher.reader().generation()
+    if generation is None:
+        cache = None  # nothing to tell one index from the next
     found: list[tuple[str, Counter[date], Counter[date], str | None]] = []
     for request in requests:
         text = request.query
@@ -145,13 +154,15 @@ def run(
         notice = r.notice or (parsed.notice if parsed else None)
         since = int(request.since.timestamp()) if request.since is not None else None
         key = (generation, r.active, since)
-        totals = cache.get(key) if cache is not None else None
+        with _cache_lock:
+            totals = cache.get(key) if cache is not None else None
         if totals is None:
             totals = _days(shards, wq.Every(), r.active, since, config)
             if cache is not None:
-                cache[key] = totals
-                while len(cache) > 32:
-                    cache.popitem(last=False)
+                with _cache_lock:
+                    cache[key] = totals
+                    while len(cache) > 32:
+                        cache.popitem(last=False)
         if parsed is None or parsed.query is wq.NullQuery:
             matched: Counter[int] = Counter()
             if r.words.strip() and notice is None:

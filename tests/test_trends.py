@@ -132,3 +132,14 @@ def test_no_match_and_bad_input(archive: Any) -> None:
     assert list(shape) == ["interval", "series"]
     assert list(shape["series"][0]) == ["query", "points"]
     assert list(shape["series"][0]["points"][0]) == ["period", "matches", "total", "share"]
+
+
+def test_totals_follow_a_full_rebuild(archive: Any) -> None:
+    engine, _ = archive
+    before = engine.trends(["oil"], interval="year").series[0].points[0]
+    source = engine.config.source_dir
+    for i in range(5):
+        (source / f"more{i}.md").write_text(story(f"More {i}", "1987-03-03", "Gold only."))
+    engine.reindex(full=True)  # a new index, whose own generation may repeat the old one's
+    after = engine.trends(["oil"], interval="year").series[0].points[0]
+    assert after.total == before.total + 5 and after.matches == before.matches
