@@ -448,16 +448,16 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
     return mask
 
 
-_SEEN: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+_SEEN: OrderedDict[tuple[int, tuple[int, int]], np.ndarray] = OrderedDict()
 
 
 def first_seen_codes(table: DocTable, index_dir: Path) -> np.ndarray:
     """When each global article code was first indexed (epoch seconds; 0: not recorded)."""
-    seen = storage.read_first_seen(index_dir)
-    key = (id(table.live), id(seen))
+    key = (id(table.live), storage.first_seen_version(index_dir))
     with _masks_lock:
         found = _SEEN.get(key)
     if found is None:
+        seen = storage.read_first_seen(index_dir)
         found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
         with _masks_lock:
             _SEEN[key] = found

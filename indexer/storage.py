@@ -390,6 +390,15 @@ def read_first_seen(index_dir: Path) -> dict[str, int]:
     return table
 
 
+def first_seen_version(index_dir: Path) -> tuple[int, int]:
+    """Changes whenever the first-seen table does (its modification time and size)."""
+    try:
+        st = (index_dir / FIRST_SEEN).stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
 def record_first_seen(index_dir: Path, article_ids: Iterable[str], when: int) -> int:
     """Give every id not seen before the time ``when``; returns how many were new.
 
