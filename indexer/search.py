@@ -53,6 +53,12 @@ class Shards(Protocol):
     def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         """Every shard's every match as a candidate (exports of a whole result set)."""
 
+    def fetch_stream(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        """A batch of a result set from :meth:`query_all`, which stays known for the next."""
+
+    def forget(self, qid: str) -> None:
+        """A result set from :meth:`query_all` is done."""
+
     def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
         """The page's hits and group counts, from the shards asked (None: not asked)."""
 
@@ -361,10 +367,40 @@ def stream(
         keep[first] = True
         positions = order[keep]
     plain = replace(request, snippets=False)
+    batches = _Batches(shards)
 
     def hits() -> Iterator[Hit]:
-        for start in range(0, len(positions), STREAM_BATCH):
-            chunk = positions[start : start + STREAM_BATCH].tolist()
-            yield from fetch_hits(shards, spec, merged, chunk, terms, plain)
+        try:
+            for start in range(0, len(positions), STREAM_BATCH):
+                chunk = positions[start : start + STREAM_BATCH].tolist()
+                yield from fetch_hits(batches, spec, merged, chunk, terms, plain)
+        finally:
+            shards.forget(spec.qid)
 
     return len(positions), hits()
+
+
+class _Batches:
+    """The shards as :func:`fetch_hits` sees them while a result set streams."""
+
+    def __init__(self, shards: Shards) -> None:
+        self.shards = shards
+        self.size = shards.size
+
+    def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return self.shards.query(spec)
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return self.shards.query_all(spec)
+
+    def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self.shards.fetch_stream(specs)
+
+    def fetch_stream(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self.shards.fetch_stream(specs)
+
+    def forget(self, qid: str) -> None:
+        self.shards.forget(qid)
+
+    def owners(self, docs: np.ndarray) -> np.ndarray:
+        return self.shards.owners(docs)

@@ -139,6 +139,8 @@ class Shard:
         self.offsets = list(self.table.offsets) if offsets is None else list(offsets)
         self._states: OrderedDict[str, _State] = OrderedDict()
         self._lock = threading.Lock()
+        #: Whole result sets being streamed (query_all), fetched a batch at a time until forgotten.
+        self._streams: OrderedDict[str, _State] = OrderedDict()
 
     # -- numbering -------------------------------------------------------------------------
 
@@ -227,9 +229,9 @@ class Shard:
             else 0
         )
         with self._lock:
-            self._states[spec.qid] = state
-            while len(self._states) > 64:
-                self._states.popitem(last=False)
+            self._streams[spec.qid] = state
+            while len(self._streams) > STREAMS_KEPT:
+                self._streams.popitem(last=False)
         return ShardAnswer(
             self.to_global(found.ids),
             found.scores,
@@ -390,6 +392,22 @@ class Shard:
             phash_docs.update(zip(keys.tolist(), n.tolist(), strict=True))
         return ShardFetched(found, dup_articles, phash_docs)
 
+    def fetch_stream(self, spec: FetchSpec) -> ShardFetched:
+        """One batch of a streamed result set (:meth:`query_all`): its state stays for the next."""
+        with self._lock:
+            state = self._streams.get(spec.qid)
+            if state is not None:
+                self._states[spec.qid] = state  # what fetch reads (and may let go of)
+        if state is None:
+            raise LookupError("the export is no longer known to this shard: start it again")
+        return self.fetch(spec)
+
+    def forget(self, qid: str) -> None:
+        """A streamed result set is done: drop its match arrays."""
+        with self._lock:
+            self._streams.pop(qid, None)
+            self._states.pop(qid, None)
+
     def _matching(self, state: _State, docs: np.ndarray) -> np.ndarray:
         """The local docnums among ``docs`` (sorted, distinct) that match the query."""
         if state.matches is not None:
@@ -447,6 +465,9 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
             _MASKS.popitem(last=False)
     return mask
 
+
+#: Result sets a shard streams at once (exports of everything); the oldest is dropped beyond.
+STREAMS_KEPT = 8
 
 _SEEN: OrderedDict[tuple[int, tuple[int, int]], np.ndarray] = OrderedDict()
 
@@ -638,6 +659,12 @@ class LocalShards:
 
     def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         return [self.shard.query_all(spec, self.stats)]
+
+    def fetch_stream(self, specs: Any) -> list[ShardFetched | None]:
+        return [self.shard.fetch_stream(s) if s is not None else None for s in specs]
+
+    def forget(self, qid: str) -> None:
+        self.shard.forget(qid)
 
     def fetch(self, specs: Any) -> list[ShardFetched | None]:
         return [self.shard.fetch(s) if s is not None else None for s in specs]

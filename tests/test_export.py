@@ -126,6 +126,25 @@ def test_the_stream_fetches_hits_a_batch_at_a_time(make_engine: Any, monkeypatch
     assert len(list(stream)) == 81 and len(made) == 82
 
 
+def test_a_stream_survives_other_searches_between_its_batches(
+    make_engine: Any, monkeypatch: Any
+) -> None:
+    from indexer import search
+
+    engine = cargo_archive(make_engine, 40)
+    monkeypatch.setattr(search, "STREAM_BATCH", 5)
+    stream = engine.iter_hits("cargo")
+    it = iter(stream)
+    first = [next(it) for _ in range(5)]
+    for i in range(100):  # more queries than a shard remembers for their fetch
+        engine.search(f"cargo {i}", per_page=1)
+    rest = list(it)
+    assert len(first) + len(rest) == stream.total == 82
+    with engine._searcher() as s:
+        shard = s._byline_shard
+    assert not shard._streams  # done: its match arrays are gone
+
+
 def test_streamed_csv_is_the_capped_csv_and_defuses_formulas(make_engine: Any) -> None:
     engine = cargo_archive(make_engine, 12)
     capped = rows_of(engine.export("cargo", fmt="csv", per_article=1))
