@@ -20,6 +20,7 @@ import click
 
 from indexer.config import IndexConfig
 from indexer.errors import BylineError
+from indexer.request import INTERVALS
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -372,10 +373,10 @@ def related(
 @click.argument("queries", nargs=-1, required=True)
 @click.option(
     "--interval",
-    type=click.Choice(["day", "week", "month", "year"]),
+    type=click.Choice([i.name for i in INTERVALS]),
     default="month",
     show_default=True,
-    help="The length of each period.",
+    help="The length of each period: " + "; ".join(f"{i.name}: {i.help}" for i in INTERVALS) + ".",
 )
 @click.option("--counts", is_flag=True, help="Show matching articles instead of their share.")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV: one row per query and period.")

@@ -39,6 +39,25 @@ SORT_NAMES: tuple[str, ...] = tuple(s.name for s in SORTS)
 
 
 @dataclass(frozen=True)
+class Interval:
+    """One length of period trends can count by."""
+
+    name: str
+    label: str
+    help: str
+
+
+#: The trends' periods (``engine.trends``, ``manage.py trends --interval``, the /trends form).
+INTERVALS: tuple[Interval, ...] = (
+    Interval("day", "Day", "one point per calendar day"),
+    Interval("week", "Week", "ISO weeks, Monday to Sunday (labelled 1987-W10)"),
+    Interval("month", "Month", "calendar months (labelled 1987-03)"),
+    Interval("year", "Year", "calendar years"),
+)
+INTERVAL_NAMES: tuple[str, ...] = tuple(i.name for i in INTERVALS)
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     """One search. Build it with :meth:`of` to give filters as keywords (``source="cbc"``).
 

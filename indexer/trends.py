@@ -24,11 +24,12 @@ from .config import IndexConfig
 from .errors import QueryError
 from .models import TrendPoint, Trends, TrendSeries
 from .parsing import parse
-from .request import SearchRequest
+from .request import INTERVAL_NAMES, SearchRequest
 from .search import Shards, merge, restrict
 from .shards import QuerySpec
 
-INTERVALS = ("day", "week", "month", "year")
+#: The interval names, in order (the registry is :data:`indexer.request.INTERVALS`).
+INTERVALS = INTERVAL_NAMES
 #: Queries compared at once.
 MAX_QUERIES = 10
 #: Periods in one chart (a day interval over decades is refused with a suggestion).

@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, abort
 
 from indexer import export, feeds
 from indexer.models import Hit, TrendPoint, Trends
-from indexer.request import parse_since
+from indexer.request import INTERVAL_NAMES, INTERVALS, parse_since
 
 from .views import (
     FILTERS,
@@ -41,9 +41,6 @@ from .views import (
     error_response,
     search_args,
 )
-
-#: The trends' intervals (the library's ``indexer.trends.INTERVALS``, which imports Whoosh).
-INTERVALS = ("day", "week", "month", "year")
 
 #: Articles in a feed: the newest matching ones (``since=`` narrows to what is new).
 FEED_ENTRIES = 50
@@ -161,10 +158,11 @@ def trend_args() -> TrendArgs:
             f"(this asks for {len(queries)}): drop some.",
         )
     interval = request.args.get("interval", "").strip() or "month"
-    if interval not in INTERVALS:
+    if interval not in INTERVAL_NAMES:
         abort(
             400,
-            description=f"interval must be one of {', '.join(INTERVALS)}, not {interval[:30]!r}.",
+            description=f"interval must be one of {', '.join(INTERVAL_NAMES)}, "
+            f"not {interval[:30]!r}.",
         )
     counts = request.args.get("counts", "").strip()
     if counts not in ("", "0", "1"):
