@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,6 +20,7 @@ import click
 
 from indexer.config import IndexConfig
 from indexer.errors import BylineError
+from indexer.request import INTERVALS
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -162,6 +164,11 @@ def query_options(fn: F) -> F:
         metavar="NAME=VALUE",
         help=f"Filter by {names} (e.g. {example}); same as NAME:VALUE in the query.",
     )(fn)
+    fn = click.option(
+        "--since",
+        metavar="DATETIME",
+        help="Only articles first indexed after this date-time (2026-12-01T09:30:00Z, or a date).",
+    )(fn)
     return click.option("--per-article", is_flag=True, help="Best paragraph per article only.")(fn)
 
 
@@ -171,6 +178,7 @@ def _request(
     sort: str,
     all_similar: bool,
     per_article: bool,
+    since: str | None = None,
     **options: Any,
 ) -> SearchRequest:
     """The SearchRequest the options describe; a bad ``-f`` is a usage error."""
@@ -187,12 +195,20 @@ def _request(
                 param_hint="--filter",
             )
         given.append((name, value))
+    from indexer.errors import QueryError
+    from indexer.request import parse_since
+
+    try:
+        when = parse_since(since) if since else None
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
     return SearchRequest(
         query,
         sort=sort,
         collapse_similar=not all_similar,
         per_article=1 if per_article else None,
         filters=tuple(given),
+        since=when,
         **options,
     )
 
@@ -221,6 +237,7 @@ def search(
     page: int,
     limit: int,
     per_article: bool,
+    since: str | None,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
@@ -241,6 +258,7 @@ def search(
         sort,
         all_similar,
         per_article,
+        since,
         page=page,
         per_page=limit,
         strict=strict,
@@ -283,33 +301,73 @@ def search(
 @click.argument("query")
 @query_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="jsonl: JSON Lines, one hit a line (what --all writes for JSON).",
 )
 @click.option(
     "--limit",
-    default=1000,
-    show_default=True,
     type=click.IntRange(1, 10_000),
-    help="Most hits to export.",
+    help="Most hits to export (default 1000).",
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every hit, however many, streamed as it is read (CSV or JSON Lines).",
 )
 @location_options
 def export(
     query: str,
     per_article: bool,
+    since: str | None,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
     fmt: str,
-    limit: int,
+    limit: int | None,
+    everything: bool,
     source: Path | None,
     index: Path | None,
 ) -> None:
     """Write the result set as CSV or JSON to standard output (query and time included).
 
     Example: python manage.py export 'oil prices' -f date=1987-03 --format csv > oil.csv
+
+    With --all every hit is written, in bounded memory, with a progress bar on
+    standard error when it is a terminal.
     """
-    request = _request(query, filters, sort, all_similar, per_article)
-    click.echo(_engine(_config(source, index)).export(request, fmt=fmt, limit=limit), nl=False)
+    request = _request(query, filters, sort, all_similar, per_article, since)
+    engine = _engine(_config(source, index))
+    if not everything:
+        click.echo(engine.export(request, fmt=fmt, limit=limit or 1000), nl=False)
+        return
+    if limit is not None:
+        raise click.UsageError("--all exports every hit: leave out --limit, or drop --all")
+    if fmt == "json":
+        raise click.UsageError(
+            "--all streams one hit a line: use --format jsonl (JSON Lines) or csv; "
+            "one JSON document of every hit would have to be held whole to be read"
+        )
+    from indexer import export as exporter
+
+    stream = engine.iter_hits(request)
+    pieces = exporter.stream(request.query, stream, fmt, request.options())
+    out = sys.stdout
+    out.write(next(pieces))  # the header
+    err = sys.stderr
+    if err.isatty():
+        with click.progressbar(length=stream.total, label="exporting", file=err) as bar:
+            for piece in pieces:
+                out.write(piece)
+                bar.update(1)
+    else:
+        for piece in pieces:
+            out.write(piece)
+    out.flush()
 
 
 @cli.command()
@@ -330,6 +388,132 @@ def related(
         return
     for hit in hits:
         click.echo(f"{hit.article_id}  {hit.title}")
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@click.option(
+    "--interval",
+    type=click.Choice([i.name for i in INTERVALS]),
+    default="month",
+    show_default=True,
+    help="The length of each period: " + "; ".join(f"{i.name}: {i.help}" for i in INTERVALS) + ".",
+)
+@click.option("--counts", is_flag=True, help="Show matching articles instead of their share.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV: one row per query and period.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "-f",
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A filter applied to every query and to the totals (e.g. -f source=reuters).",
+)
+@click.option("--since", metavar="DATETIME", help="Only articles first indexed after this.")
+@location_options
+def trends(
+    queries: tuple[str, ...],
+    interval: str,
+    counts: bool,
+    as_csv: bool,
+    as_json: bool,
+    filters: tuple[str, ...],
+    since: str | None,
+    source: Path | None,
+    index: Path | None,
+) -> None:
+    """Compare queries over time: matching articles per period and their share of all articles.
+
+    Example: python manage.py trends oil wheat --interval month --csv > trends.csv
+    """
+    if as_csv and as_json:
+        raise click.UsageError("choose one of --csv and --json")
+    base = _request("", filters, "relevance", False, False, since)
+    found = _engine(_config(source, index)).trends(
+        [replace(base, query=q) for q in queries], interval=interval, normalize=not counts
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        from indexer.export import trends_csv
+
+        click.echo(trends_csv(found), nl=False)
+        return
+    for series in found.series:
+        if series.notice:
+            click.echo(f"note: {series.query}: {series.notice}")
+    if not found.periods:
+        click.echo("no dated article matches")
+        return
+    width = max(len(q) for q in queries)
+    cells = [max(width, 14) for _ in queries]
+    click.echo(
+        "period".ljust(10)
+        + "".join(q.rjust(w + 2) for q, w in zip(queries, cells, strict=True))
+        + "  all articles"
+    )
+    for row, period in enumerate(found.periods):
+        line = period.ljust(10)
+        for series, w in zip(found.series, cells, strict=True):
+            p = series.points[row]
+            if not p.total:
+                value = "-"
+            elif counts:
+                value = f"{p.matches:,}"
+            else:
+                value = f"{p.matches:,} ({(p.share or 0) * 100:.1f}%)"
+            line += value.rjust(w + 2)
+        click.echo(line + f"{found.series[0].points[row].total:>14,}")
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option(
+    "-f",
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A filter applied to every query (e.g. -f source=reuters).",
+)
+@click.option("--since", metavar="DATETIME", help="Only articles first indexed after this.")
+@location_options
+def batch(
+    file: Any,
+    filters: tuple[str, ...],
+    since: str | None,
+    source: Path | None,
+    index: Path | None,
+) -> None:
+    """Search one query per line of FILE (- for standard input) and write CSV.
+
+    Columns: query, paragraphs, articles, first and last date, the best
+    article's id and title, and the error of a line that does not parse
+    (the other lines still run). Blank lines are skipped.
+
+    Example: python manage.py batch names.txt > names.csv
+    """
+    from indexer.export import batch_csv
+
+    base = _request("", filters, "relevance", False, False, since)
+    options: dict[str, Any] = {"filters": base.filters, "since": base.since}
+    lines = [line for line in file.read().splitlines() if line.strip()]
+    engine = _engine(_config(source, index))
+    rows = engine.batch(lines, **options)
+    err = sys.stderr
+    pieces = batch_csv(rows)
+    sys.stdout.write(next(pieces))
+    if err.isatty() and len(lines) > 20:
+        with click.progressbar(length=len(lines), label="searching", file=err) as bar:
+            for piece in pieces:
+                sys.stdout.write(piece)
+                bar.update(1)
+    else:
+        for piece in pieces:
+            sys.stdout.write(piece)
+    sys.stdout.flush()
 
 
 @cli.command()
@@ -363,6 +547,7 @@ def _catch_up(engine: SearchEngine, reindex: bool) -> None:
             except IndexLocked as exc:
                 click.echo(f"note: {exc}; serving the index as it is", err=True)
         engine.warm()
+        engine.suggest("a")  # reads the suggestion tables before the first keystroke
     except BylineError as exc:
         click.echo(f"error: {exc}", err=True)
     finally:

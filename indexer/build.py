@@ -93,6 +93,7 @@ def reindex(
         final = storage.open_index(index_dir)
         with final.searcher() as s:
             articles, paragraphs = storage.count(s)
+            storage.record_first_seen(index_dir, doc_table(s).article_ids(), int(time.time()))
         generation = f"{storage.current_name(index_dir)}.{final.latest_generation()}"
         stats = IndexStats(
             articles=articles,

@@ -137,12 +137,15 @@ class ShardActor:
         part: StatsPart = self.shard.stats_part()
         return part
 
-    def query(self, assignment: Assignment, stats: list[Any], spec: QuerySpec) -> ShardAnswer:
-        self._open(assignment)
+    def _stats(self, assignment: Assignment, stats: list[Any]) -> None:
         if self.stats is None or self.stats_key != assignment.key:
             self.stats = ray.get(stats[0])  # put once per generation, fetched once per actor
             self.stats_key = assignment.key
             self.searcher.weighting.collection = self.stats
+
+    def query(self, assignment: Assignment, stats: list[Any], spec: QuerySpec) -> ShardAnswer:
+        self._open(assignment)
+        self._stats(assignment, stats)
         answer: ShardAnswer = self.shard.query(spec, self.stats)
         return answer
 
@@ -150,6 +153,21 @@ class ShardActor:
         self._open(assignment)
         fetched: ShardFetched = self.shard.fetch(spec)
         return fetched
+
+    def query_all(self, assignment: Assignment, stats: list[Any], spec: QuerySpec) -> ShardAnswer:
+        self._open(assignment)
+        self._stats(assignment, stats)
+        answer: ShardAnswer = self.shard.query_all(spec, self.stats)
+        return answer
+
+    def fetch_stream(self, assignment: Assignment, spec: FetchSpec) -> ShardFetched:
+        self._open(assignment)
+        fetched: ShardFetched = self.shard.fetch_stream(spec)
+        return fetched
+
+    def forget(self, assignment: Assignment, qid: str) -> None:
+        if self.shard is not None:
+            self.shard.forget(qid)
 
     def warm(self, assignment: Assignment, stats: list[Any], budget: int) -> int:
         self._open(assignment)
@@ -233,16 +251,34 @@ class RayShards:
         return self._gather([call(i) for i in range(self.size)], call)
 
     def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self._fetch("fetch", specs)
+
+    def _fetch(self, method: str, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        """``method`` on the shards given a spec (in parallel); None for the others."""
         asked = [i for i, s in enumerate(specs) if s is not None]
 
-        def call(i: int) -> Any:
-            return self.actors[i].fetch.remote(self.assignments[i], specs[i])
+        def call(n: int) -> Any:
+            i = asked[n]
+            return getattr(self.actors[i], method).remote(self.assignments[i], specs[i])
 
-        found = self._gather([call(i) for i in asked], lambda n: call(asked[n]))
+        found = self._gather([call(n) for n in range(len(asked))], call)
         out: list[ShardFetched | None] = [None] * len(specs)
         for i, f in zip(asked, found, strict=True):
             out[i] = f
         return out
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        def call(i: int) -> Any:
+            return self.actors[i].query_all.remote(self.assignments[i], [self.stats_ref], spec)
+
+        return self._gather([call(i) for i in range(self.size)], call)
+
+    def fetch_stream(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self._fetch("fetch_stream", specs)
+
+    def forget(self, qid: str) -> None:
+        for actor, assignment in zip(self.actors, self.assignments, strict=True):
+            actor.forget.remote(assignment, qid)  # nothing to wait for
 
     def warm(self, budget: int) -> int:
         """Every actor reads its shard's columns and frequent lists (``budget`` bytes each)."""

@@ -11,9 +11,10 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from whoosh.searching import Searcher
@@ -24,7 +25,17 @@ from .columns import doc_table, segment_readers
 from .config import IndexConfig
 from .errors import IndexCorrupt
 from .highlighting import highlight
-from .models import Article, Hit, IndexStats, Paragraph, SearchPage, paragraph_kind
+from .models import (
+    Article,
+    BatchRow,
+    Hit,
+    HitStream,
+    IndexStats,
+    Paragraph,
+    SearchPage,
+    Trends,
+    paragraph_kind,
+)
 from .parsing import parse, plain_words
 from .request import SearchRequest
 from .schema import FIELD_NAMES
@@ -96,6 +107,8 @@ class SearchEngine:
         self._finalizer = weakref.finalize(self, _close_searchers, self._open)
         self._results: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
         self._coordinator: Any = None  # cluster.Coordinator, made when a cluster is configured
+        self._totals: OrderedDict[Any, Any] = OrderedDict()  # trends' articles per day
+        self._suggesters: dict[Any, Any] = {}  # the live generation's suggestion tables
 
     # -- index lifecycle ----------------------------------------------------
 
@@ -281,6 +294,121 @@ class SearchEngine:
                 break
             page_no += 1
         return export.render(request.query, collected[:limit], fmt, request.options())
+
+    def iter_hits(self, query: str | SearchRequest = "", /, **options: Any) -> HitStream:
+        """Every hit of a search in page order, past ``max_results``, read as it is iterated.
+
+        ``total`` says how many will come. Memory stays bounded whatever the
+        size: the order is kept as arrays, hits are copied out a batch at a time
+        (without snippets). Iterate it on this thread before it searches again.
+        """
+        request = SearchRequest.of(query, **options)
+        with self._searcher() as s:
+            total, hits = search.stream(s, local_shards(s, self.config), request, self.config)
+        return HitStream(total, hits)
+
+    def export_all(
+        self, query: str | SearchRequest, fmt: str = "csv", **options: Any
+    ) -> Iterator[str]:
+        """Every hit as CSV or JSON Lines text, streamed (see :meth:`iter_hits`)."""
+        from . import export
+
+        request = SearchRequest.of(query, **options)
+        return export.stream(request.query, self.iter_hits(request), fmt, request.options())
+
+    def batch(self, queries: Iterable[str], **options: Any) -> Iterator[BatchRow]:
+        """One row per query (blank lines skipped), read as it is iterated.
+
+        Each row has the matching paragraphs and articles, the first and last
+        date, and the best article; a query that does not parse gets its error
+        in its row and the rest still run. ``options`` (filters, ``since``)
+        apply to every query.
+        """
+        from .errors import QueryError
+
+        for raw in queries:
+            query = raw.strip()
+            if not query:
+                continue
+            try:
+                request = SearchRequest.of(
+                    query, per_article=1, per_page=1, facets=True, strict=True, **options
+                )
+                page = self.search(replace(request, snippets=False))
+            except QueryError as exc:
+                yield BatchRow(query[:1000], error=str(exc))
+                continue
+            best = page.hits[0] if page.hits else None
+            yield BatchRow(
+                query,
+                page.total,
+                page.articles,
+                page.first_date,
+                page.last_date,
+                best.article_id if best else None,
+                (best.title or best.article_id) if best else None,
+                page.notice,
+                page.total_exact,
+            )
+
+    def trends(
+        self,
+        queries: Sequence[str | SearchRequest],
+        interval: str = "month",
+        normalize: bool = True,
+        **options: Any,
+    ) -> Trends:
+        """Each query's matching articles per ``interval`` (day, week, month, year).
+
+        Every point has the matching articles, all articles dated in the period
+        (under the query's own filters) and their share (None where the period
+        has no article: a gap). ``normalize`` says whether the share or the count
+        is the value to show. ``options`` apply to every query (``source="reuters"``,
+        ``since=...``). Counted from whole match sets, not by paging through results.
+        """
+        from . import trends
+
+        requests = [SearchRequest.of(q, **options) for q in queries]
+        with self._searcher() as s:
+            return trends.run(
+                s,
+                local_shards(s, self.config),
+                requests,
+                interval,
+                normalize,
+                self.config,
+                self._totals,
+                (self._local.name, s.reader().generation()),
+            )
+
+    def suggest(self, prefix: str, limit: int = 10) -> tuple[str, ...]:
+        """Completions of what is typed, from the index's words and article titles.
+
+        Ranked by how many paragraphs hold them; the last word is completed
+        after the others (``oil pr`` -> ``oil prices``). The tables are read
+        once per index generation (the first call after a reindex pays for it;
+        ``warm()`` does it ahead), then each call is a pair of binary searches.
+        """
+        from . import suggest
+
+        with self._searcher() as s:
+            key = (self._local.name, s.reader().generation())
+            with self._lock:
+                found = self._suggesters.get(key)
+            if found is None:
+                found = suggest.build(s)
+                with self._lock:
+                    self._suggesters = {key: found}
+        return tuple(found.suggest(prefix, max(0, min(limit, 50))))
+
+    def first_seen(self, article_ids: Iterable[str]) -> dict[str, datetime]:
+        """When a reindex first saw each article (UTC), for the ids it has recorded.
+
+        Kept in the index folder, so it survives incremental runs and full
+        rebuilds of the same article; ``search(..., since=...)`` filters by it.
+        """
+        seen = storage.read_first_seen(self.config.index_dir)
+        return {aid: datetime.fromtimestamp(seen[aid], UTC) for aid in article_ids if aid in seen}
 
     def highlight_article(self, article: Article, query: str) -> tuple[str, ...]:
         """Each paragraph as escaped HTML with the query's matches marked."""

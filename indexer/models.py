@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -201,6 +201,9 @@ class SearchPage:
     total_exact: bool = True
     #: Set when part of a clustered archive did not answer: which part the page lacks.
     partial: str | None = None
+    #: The first and last date of the matching articles (with facets; None if none is dated).
+    first_date: str | None = None
+    last_date: str | None = None
 
     def facet(self, name: str) -> tuple[FacetValue, ...]:
         return dict(self.facets).get(name, ())
@@ -229,6 +232,8 @@ class SearchPage:
                 {"label": b.label, "start": b.start, "end": b.end, "unit": b.unit, "count": b.count}
                 for b in self.coverage
             ],
+            "first_date": self.first_date,
+            "last_date": self.last_date,
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -313,3 +318,103 @@ __all__ = [
     "SearchPage",
     "Skip",
 ]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a trend: matching articles, all articles dated in it, and their share.
+
+    ``share`` is None for a period without any article (a gap, not a zero).
+    """
+
+    period: str
+    start: str
+    end: str
+    matches: int
+    total: int
+    share: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "period": self.period,
+            "matches": self.matches,
+            "total": self.total,
+            "share": None if self.share is None else round(self.share, 6),
+        }
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One query's points, every period of the range in order; ``notice`` as on a SearchPage."""
+
+    query: str
+    points: tuple[TrendPoint, ...]
+    notice: str | None = None
+
+    @property
+    def matches(self) -> int:
+        return sum(p.matches for p in self.points)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"query": self.query, "points": [p.to_dict() for p in self.points]}
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Several queries' matching articles per period (``engine.trends``).
+
+    ``normalized``: whether the share (True) or the count (False) is the value to show.
+    """
+
+    interval: str
+    normalized: bool
+    series: tuple[TrendSeries, ...]
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        return tuple(p.period for p in self.series[0].points) if self.series else ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"interval": self.interval, "series": [s.to_dict() for s in self.series]}
+
+
+@dataclass(frozen=True)
+class HitStream:
+    """A whole result set, read as it is iterated (``engine.iter_hits``): ``total`` hits to come.
+
+    Iterate it once, on the thread that made it, before that thread searches again.
+    """
+
+    total: int
+    hits: Iterator[Hit]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self.hits
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One line of a batch search (``engine.batch``): its counts and best article, or its error."""
+
+    query: str
+    paragraphs: int = 0
+    articles: int = 0
+    first_date: str | None = None
+    last_date: str | None = None
+    best_article_id: str | None = None
+    best_title: str | None = None
+    error: str | None = None
+    #: False when ``paragraphs`` is a lower bound ("more than").
+    exact: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "paragraphs": self.paragraphs,
+            "articles": self.articles,
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "best_article_id": self.best_article_id,
+            "best_title": self.best_title,
+            "error": self.error,
+        }

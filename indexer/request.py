@@ -9,7 +9,9 @@ and the docs, as filters are (:data:`indexer.filters.FILTERS`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import filters as filter_registry
@@ -38,6 +40,25 @@ SORT_NAMES: tuple[str, ...] = tuple(s.name for s in SORTS)
 
 
 @dataclass(frozen=True)
+class Interval:
+    """One length of period trends can count by."""
+
+    name: str
+    label: str
+    help: str
+
+
+#: The trends' periods (``engine.trends``, ``manage.py trends --interval``, the /trends form).
+INTERVALS: tuple[Interval, ...] = (
+    Interval("day", "Day", "one point per calendar day"),
+    Interval("week", "Week", "ISO weeks, Monday to Sunday (labelled 1987-W10)"),
+    Interval("month", "Month", "calendar months (labelled 1987-03)"),
+    Interval("year", "Year", "calendar years"),
+)
+INTERVAL_NAMES: tuple[str, ...] = tuple(i.name for i in INTERVALS)
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     """One search. Build it with :meth:`of` to give filters as keywords (``source="cbc"``).
 
@@ -50,7 +71,8 @@ class SearchRequest:
     ``exact_counts`` counts every match even beyond ``count_limit`` (slower on
     a large archive: every matching paragraph is read);
     ``strict`` raises QueryError for a query that does not parse instead of
-    searching its words.
+    searching its words; ``since`` (a date-time, or its ISO text) keeps only
+    articles Byline first indexed after it ("new since", what feeds poll for).
     """
 
     query: str = ""
@@ -65,8 +87,11 @@ class SearchRequest:
     expand: bool = False
     exact_counts: bool = False
     filters: tuple[tuple[str, str], ...] = ()
+    since: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.since is not None:
+            object.__setattr__(self, "since", parse_since(self.since))
         if not isinstance(self.query, str):
             raise QueryError(f"the query must be text, not {type(self.query).__name__}")
         # the query in the documents' Unicode form (and the cache key with it)
@@ -137,7 +162,39 @@ class SearchRequest:
             if f.name in ("query", "filters"):
                 continue
             value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
             if value != getattr(default, f.name):
                 out[f.name] = value
         out.update(self.filters)
         return out
+
+
+_SINCE_HELP = "use an ISO date-time such as 2026-12-01T09:30:00Z or a date such as 2026-12-01"
+
+
+def parse_since(value: object) -> datetime:
+    """A ``since`` value as an aware UTC date-time (naive text or values count as UTC).
+
+    QueryError, saying what to write, for anything else.
+    """
+    if isinstance(value, datetime):
+        found = value
+    elif isinstance(value, date):
+        found = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[0-9T:.+\-Z ]{4,40}", text, re.IGNORECASE):
+            raise QueryError(f"cannot read since={text[:40]!r}: {_SINCE_HELP}")
+        try:
+            found = datetime.fromisoformat(text.upper().replace(" ", "T"))
+        except ValueError:
+            raise QueryError(f"cannot read since={text[:40]!r}: {_SINCE_HELP}") from None
+    else:
+        raise QueryError(f"since must be a date-time, not {type(value).__name__}: {_SINCE_HELP}")
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=UTC)
+    try:
+        return found.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise QueryError(f"since={value!s:.40} is out of range: {_SINCE_HELP}") from None

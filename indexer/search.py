@@ -25,8 +25,9 @@ one (:mod:`indexer.cluster`). Nothing here keeps a Whoosh object past the call.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -35,7 +36,7 @@ from whoosh.searching import Searcher
 
 from . import filters
 from .config import IndexConfig
-from .errors import QueryError
+from .errors import ClusterError, QueryError
 from .facets import FacetCounts, coverage_of, facet_lists
 from .models import Bucket, FacetValue, Hit, SearchPage
 from .parsing import expand_query, parse, suggest
@@ -48,6 +49,15 @@ class Shards(Protocol):
 
     def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         """Every shard's answer, None for a shard that could not answer."""
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        """Every shard's every match as a candidate (exports of a whole result set)."""
+
+    def fetch_stream(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        """A batch of a result set from :meth:`query_all`, which stays known for the next."""
+
+    def forget(self, qid: str) -> None:
+        """A result set from :meth:`query_all` is done."""
 
     def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
         """The page's hits and group counts, from the shards asked (None: not asked)."""
@@ -164,7 +174,7 @@ def run(
     parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
     notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
-        if not r.active:
+        if not r.active and request.since is None:
             if r.words.strip() and notice is None:
                 notice = (
                     "The query has only very common words (such as 'the'), which are not indexed."
@@ -201,6 +211,7 @@ def run(
         limit,
         config.count_limit,
         config.max_results,
+        int(request.since.timestamp()) if request.since is not None else None,
     )
     # rank (in the shards), collapse and count
     merged = merge(shards.query(spec), spec)
@@ -215,9 +226,13 @@ def run(
     hits, unfetched = fetch_hits(shards, spec, merged, positions, terms, request)
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()
+    first_date = last_date = None
     if merged.facets is not None:
         facet_values = tuple(facet_lists(merged.facets).items())
         buckets = coverage_of(merged.facets.days)
+        if merged.facets.days:
+            first_date = date.fromordinal(min(merged.facets.days)).isoformat()
+            last_date = date.fromordinal(max(merged.facets.days)).isoformat()
     partial = None
     missing = max(merged.missing, unfetched)  # a shard lost at the query is lost at the fetch
     if missing:
@@ -242,6 +257,8 @@ def run(
         coverage=buckets,
         total_exact=merged.total_exact,
         partial=partial,
+        first_date=first_date,
+        last_date=last_date,
     )
 
 
@@ -298,3 +315,106 @@ def fetch_hits(
         score = float(merged.scores[positions[i]]) if request.sort == "relevance" else 0.0
         out.append(replace(hit, score=score, similar=similar))
     return tuple(out), unfetched
+
+
+#: Hits fetched at a time while streaming a whole result set.
+STREAM_BATCH = 256
+
+
+def stream(
+    searcher: Searcher, shards: Shards, request: SearchRequest, config: IndexConfig
+) -> tuple[int, Iterator[Hit]]:
+    """Every hit of ``request`` in page order, past ``max_results``: (how many, the hits).
+
+    The order is the pages' (the same collapsing of copies and grouping by
+    article), kept as arrays of a few numbers per match; hits are copied out
+    :data:`STREAM_BATCH` at a time as the iterator is read, so memory does
+    not grow with the rows. ``page`` and ``per_page`` are ignored. The
+    iterator reads this searcher: finish it before the thread searches again.
+    """
+    text = request.query
+    if len(text) > config.max_query_length:
+        raise QueryError(
+            f"the query is {len(text)} characters long; the limit is "
+            f"{config.max_query_length}: shorten it"
+        )
+    r = restrict(request)
+    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    if parsed is None or parsed.query is wq.NullQuery:
+        if not r.active and request.since is None:
+            return 0, iter(())
+        q: wq.Query = wq.Every()
+        terms: frozenset[str] = frozenset()
+    else:
+        q, terms = parsed.query, parsed.terms
+    spec = QuerySpec(
+        q,
+        r.active,
+        request.sort,
+        request.per_article,
+        request.collapse_similar,
+        False,
+        True,
+        0,
+        config.count_limit,
+        config.max_results,
+        int(request.since.timestamp()) if request.since is not None else None,
+    )
+    merged = merge(shards.query_all(spec), spec)
+    per_group = request.per_article or 1
+    if merged.groups is None or per_group > 1:
+        positions = np.asarray(
+            top_positions(merged.ids, merged.keys, merged.groups, per_group, len(merged.ids)),
+            dtype=np.int64,
+        )
+    else:
+        order = np.lexsort((merged.ids, merged.keys))
+        groups = merged.groups[order]
+        keep = groups == 0
+        _, first = np.unique(groups, return_index=True)
+        keep[first] = True
+        positions = order[keep]
+    plain = replace(request, snippets=False)
+    batches = _Batches(shards)
+
+    def hits() -> Iterator[Hit]:
+        try:
+            for start in range(0, len(positions), STREAM_BATCH):
+                chunk = positions[start : start + STREAM_BATCH].tolist()
+                found, lost = fetch_hits(batches, spec, merged, chunk, terms, plain)
+                if lost:
+                    raise ClusterError(
+                        f"{lost} of {shards.size} partitions stopped answering during the "
+                        "export: it is incomplete; export again"
+                    )
+                yield from found
+        finally:
+            shards.forget(spec.qid)
+
+    return len(positions), hits()
+
+
+class _Batches:
+    """The shards as :func:`fetch_hits` sees them while a result set streams."""
+
+    def __init__(self, shards: Shards) -> None:
+        self.shards = shards
+        self.size = shards.size
+
+    def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return self.shards.query(spec)
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return self.shards.query_all(spec)
+
+    def fetch(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self.shards.fetch_stream(specs)
+
+    def fetch_stream(self, specs: Sequence[FetchSpec | None]) -> list[ShardFetched | None]:
+        return self.shards.fetch_stream(specs)
+
+    def forget(self, qid: str) -> None:
+        self.shards.forget(qid)
+
+    def owners(self, docs: np.ndarray) -> np.ndarray:
+        return self.shards.owners(docs)

@@ -20,13 +20,14 @@ import threading
 import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters, topk
+from . import filters, storage, topk
 from .analysis import words as analyzed_words
 from .columns import DocTable, doc_table, segment_readers
 from .config import IndexConfig
@@ -56,6 +57,7 @@ class QuerySpec:
     want: int
     count_limit: int
     shown_limit: int
+    since: int | None = None  # only articles first indexed after (epoch seconds)
     qid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -141,6 +143,8 @@ class Shard:
         self.offsets = list(self.table.offsets) if offsets is None else list(offsets)
         self._states: OrderedDict[str, _State] = OrderedDict()
         self._lock = threading.Lock()
+        #: Whole result sets being streamed (query_all), fetched a batch at a time until forgotten.
+        self._streams: OrderedDict[str, _State] = OrderedDict()
 
     # -- numbering -------------------------------------------------------------------------
 
@@ -205,10 +209,60 @@ class Shard:
 
     # -- the query ----------------------------------------------------------------------------
 
+    def _mask(self, spec: QuerySpec) -> np.ndarray | None:
+        mask = restriction_mask(self.table, spec.filters)
+        if spec.since is not None:
+            seen = since_mask(self.table, self.config.index_dir, spec.since)
+            mask = seen if mask is None else mask & seen
+        return mask
+
+    def query_all(self, spec: QuerySpec, stats: GlobalStats) -> ShardAnswer:
+        """Every match as a candidate, with its score and sort key: for exports of everything.
+
+        Arrays of a few numbers per match, never a row per match; the hits
+        themselves are fetched a batch at a time (:meth:`fetch`).
+        """
+        table = self.table
+        local = Stats(self.searcher, table, stats)
+        mask = self._mask(spec)
+        plan = topk.make_plan(spec.q)
+        state = _State(spec, local, mask, plan, None, None)
+        if plan is None:
+            found = _evaluate(self.searcher, table, local, spec.q, mask)
+        else:
+            r = state.resolved = topk.resolve(table, local, plan)
+            if spec.sort == "relevance":
+                found = topk.exhaustive(r, mask)
+            else:
+                ids = topk.match_set(r, mask)
+                found = Matches(ids, np.zeros(len(ids)))
+        state.matches = found.ids
+        _, codes = group_keys(table, spec)
+        arts = table.article[found.ids]
+        articles = (
+            int(np.count_nonzero(np.bincount(arts, minlength=table.articles + 1)[1:]))
+            if len(arts)
+            else 0
+        )
+        with self._lock:
+            self._streams[spec.qid] = state
+            while len(self._streams) > STREAMS_KEPT:
+                self._streams.popitem(last=False)
+        return ShardAnswer(
+            self.to_global(found.ids),
+            found.scores,
+            order_key(table, found, spec.sort),
+            codes[found.ids] if codes is not None else None,
+            len(found.ids),
+            True,
+            True,
+            articles,
+        )
+
     def query(self, spec: QuerySpec, stats: GlobalStats) -> ShardAnswer:
         table = self.table
         local = Stats(self.searcher, table, stats)
-        mask = restriction_mask(table, spec.filters)
+        mask = self._mask(spec)
         plan = topk.make_plan(spec.q)
         state = _State(spec, local, mask, plan, None, None)
         key, codes = group_keys(table, spec)
@@ -354,6 +408,22 @@ class Shard:
             phash_docs.update(zip(keys.tolist(), n.tolist(), strict=True))
         return ShardFetched(found, dup_articles, phash_docs)
 
+    def fetch_stream(self, spec: FetchSpec) -> ShardFetched:
+        """One batch of a streamed result set (:meth:`query_all`): its state stays for the next."""
+        with self._lock:
+            state = self._streams.get(spec.qid)
+            if state is not None:
+                self._states[spec.qid] = state  # what fetch reads (and may let go of)
+        if state is None:
+            raise LookupError("the export is no longer known to this shard: start it again")
+        return self.fetch(spec)
+
+    def forget(self, qid: str) -> None:
+        """A streamed result set is done: drop its match arrays."""
+        with self._lock:
+            self._streams.pop(qid, None)
+            self._states.pop(qid, None)
+
     def _matching(self, state: _State, docs: np.ndarray) -> np.ndarray:
         """The local docnums among ``docs`` (sorted, distinct) that match the query."""
         if state.matches is not None:
@@ -410,6 +480,35 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
         while len(_MASKS) > _MASKS_KEPT:
             _MASKS.popitem(last=False)
     return mask
+
+
+#: Result sets a shard streams at once (exports of everything); the oldest is dropped beyond.
+STREAMS_KEPT = 8
+
+_SEEN: OrderedDict[tuple[int, tuple[int, int]], np.ndarray] = OrderedDict()
+
+
+def first_seen_codes(table: DocTable, index_dir: Path) -> np.ndarray:
+    """When each global article code was first indexed (epoch seconds; 0: not recorded)."""
+    key = (id(table.live), storage.first_seen_version(index_dir))
+    with _masks_lock:
+        found = _SEEN.get(key)
+    if found is None:
+        seen = storage.read_first_seen(index_dir)
+        found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
+        with _masks_lock:
+            _SEEN[key] = found
+            while len(_SEEN) > 4:
+                _SEEN.popitem(last=False)
+    return found
+
+
+def since_mask(table: DocTable, index_dir: Path, since: int) -> np.ndarray:
+    """The documents of articles first indexed after ``since`` (epoch seconds)."""
+    by_article = first_seen_codes(table, index_dir) > since
+    by_article[0] = False
+    out: np.ndarray = by_article[table.article]
+    return out
 
 
 def _filter_mask(table: DocTable, name: str, value: str) -> np.ndarray:
@@ -573,6 +672,15 @@ class LocalShards:
 
     def query(self, spec: QuerySpec) -> list[ShardAnswer | None]:
         return [self.shard.query(spec, self.stats)]
+
+    def query_all(self, spec: QuerySpec) -> list[ShardAnswer | None]:
+        return [self.shard.query_all(spec, self.stats)]
+
+    def fetch_stream(self, specs: Any) -> list[ShardFetched | None]:
+        return [self.shard.fetch_stream(s) if s is not None else None for s in specs]
+
+    def forget(self, qid: str) -> None:
+        self.shard.forget(qid)
 
     def fetch(self, specs: Any) -> list[ShardFetched | None]:
         return [self.shard.fetch(s) if s is not None else None for s in specs]

@@ -350,3 +350,68 @@ def save_stems(
                 old.unlink(missing_ok=True)
     except OSError as exc:  # only an optimisation: searching works without it
         log.warning("could not write the stem table %s: %s", path, exc)
+
+
+# --- first seen: when Byline first indexed each article --------------------------------------
+
+FIRST_SEEN = "first_seen.json"
+_seen_cache: dict[Path, tuple[tuple[int, int], dict[str, int]]] = {}
+
+
+def read_first_seen(index_dir: Path) -> dict[str, int]:
+    """article id -> when a reindex first saw it (seconds since the epoch, UTC); {} if none.
+
+    The table lives in the index folder beside ``CURRENT``, not inside a
+    generation, so full rebuilds and incremental runs keep it; ids are never
+    removed, so an article deleted and restored keeps its first time. Read
+    once per change of the file (by size and modification time).
+    """
+    path = index_dir / FIRST_SEEN
+    try:
+        st = path.stat()
+    except OSError:
+        return {}
+    stamp = (st.st_mtime_ns, st.st_size)
+    found = _seen_cache.get(path)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("%s cannot be read: articles count as never seen before", path)
+        return {}
+    seen = data.get("seen") if isinstance(data, dict) else None
+    table = (
+        {str(k): int(v) for k, v in seen.items() if isinstance(v, int | float)}
+        if isinstance(seen, dict)
+        else {}
+    )
+    _seen_cache[path] = (stamp, table)
+    return table
+
+
+def first_seen_version(index_dir: Path) -> tuple[int, int]:
+    """Changes whenever the first-seen table does (its modification time and size)."""
+    try:
+        st = (index_dir / FIRST_SEEN).stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
+def record_first_seen(index_dir: Path, article_ids: Iterable[str], when: int) -> int:
+    """Give every id not seen before the time ``when``; returns how many were new.
+
+    Called by a reindex while it holds the reindex lock, so one writer at a time.
+    """
+    known = dict(read_first_seen(index_dir))
+    new = 0
+    for aid in article_ids:
+        if aid and aid not in known:
+            known[aid] = when
+            new += 1
+    if new or not (index_dir / FIRST_SEEN).exists():
+        tmp = index_dir / f"{FIRST_SEEN}.tmp"
+        tmp.write_text(json.dumps({"version": 1, "seen": known}, separators=(",", ":")), "utf-8")
+        os.replace(tmp, index_dir / FIRST_SEEN)
+    return new

@@ -31,7 +31,7 @@ def count(pg: Any) -> int:
 def test_click_a_facet_then_a_coverage_bar(page: Any, news_site: str) -> None:
     page.goto(news_site + "/search?q=oil&group=paragraph&similar=show")
     before = count(page)
-    assert page.locator(".coverage svg[role=img] a").count() == 4
+    assert page.locator(".coverage svg[role=group] a").count() == 4
     page.screenshot(path=str(SHOTS / "news-search.png"), full_page=True)
 
     page.click(".facets a:has-text('business')")

@@ -39,9 +39,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "facets",
         "feedback",
         "export",
+        "feeds",
+        "suggest",
     ),
     ("shards",),  # one shard's part of a search
     ("search",),  # a request -> a page, over shards
+    ("trends",),  # queries -> matching articles per period, over shards
     ("cluster",),  # shards on Ray actors (imported only when a cluster is configured)
     ("engine",),  # the one entry point
     ("evaluation",),  # relevance measured through the engine
@@ -57,13 +60,26 @@ QUERYING = {
     "shards",
     "scoring",
     "search",
+    "trends",
     "highlighting",
     "facets",
     "feedback",
     "export",
+    "feeds",
+    "suggest",
 }
 #: What webui may import from the library.
-WEBUI_ALLOWED = {"indexer", "config", "errors", "models", "filters", "request", "engine"}
+WEBUI_ALLOWED = {
+    "indexer",
+    "config",
+    "errors",
+    "models",
+    "filters",
+    "request",
+    "engine",
+    "feeds",
+    "export",
+}
 WEB_FRAMEWORKS = {"flask", "werkzeug", "jinja2", "waitress", "click"}
 
 

@@ -176,7 +176,7 @@ def test_coverage_chart_is_an_accessible_svg_of_links(news: Any) -> None:
     svg = re.search(r"<svg .*?</svg>", html, re.DOTALL)
     assert svg, html
     chart = svg.group(0)
-    assert 'role="img"' in chart and 'aria-labelledby="coverage-title"' in chart
+    assert 'role="group"' in chart and 'aria-labelledby="coverage-title"' in chart
     assert re.search(
         r'<title id="coverage-title">Matching articles per month, 2021-11 to 2022-03', chart
     )

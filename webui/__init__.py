@@ -70,7 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = engine
 
-    from . import views
+    from . import newsroom, views  # noqa: F401 (newsroom adds its routes to views.bp)
 
     app.register_blueprint(views.bp)
     views.register_error_handlers(app)

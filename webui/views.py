@@ -23,6 +23,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, abort
@@ -36,7 +37,7 @@ from indexer.errors import (
     QueryError,
 )
 from indexer.models import KINDS, Article, SearchPage
-from indexer.request import SORT_NAMES, SORTS, SearchRequest
+from indexer.request import SORT_NAMES, SORTS, SearchRequest, parse_since
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -71,7 +72,11 @@ def engine() -> SearchEngine:
 
 #: Metadata filters the UI and the API take as parameters: the library's registry.
 FILTERS = tuple(f.name for f in filter_registry.PUBLIC_FILTERS)
-EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
 EXPORT_LIMIT = 1000
 
 
@@ -85,6 +90,7 @@ class SearchArgs:
     filters: tuple[tuple[str, str], ...] = ()
     similar: bool = False  # True: show every copy (collapse_similar=False)
     exact: bool = False  # count every match (exact_counts=True)
+    since: str = ""  # only articles first indexed after this date-time (as given)
 
     @property
     def filter(self) -> dict[str, str]:
@@ -103,6 +109,8 @@ class SearchArgs:
             out["similar"] = "show"
         if self.exact:
             out["exact"] = 1
+        if self.since:
+            out["since"] = self.since
         if self.group != "article":
             out["group"] = self.group
         if self.per_page != current_app.config["BYLINE_PER_PAGE"]:
@@ -132,6 +140,7 @@ class SearchArgs:
             collapse_similar=collapse,
             exact_counts=self.exact,
             filters=self.filters,
+            since=parse_since(self.since) if self.since else None,
         )
         return replace(request, **changes) if changes else request
 
@@ -180,7 +189,18 @@ def _date_arg() -> str:
     return _text_arg("date", 50)
 
 
-def search_args() -> SearchArgs:
+def _since_arg() -> str:
+    """``since`` as given, checked (a 400 that says how to write it otherwise)."""
+    value = _text_arg("since", 40)
+    if value:
+        try:
+            parse_since(value)
+        except QueryError as exc:
+            abort(400, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+    return value
+
+
+def search_args(default_sort: str = "relevance") -> SearchArgs:
     q = _query_arg()
     page = _int_arg("page", 1, 1, MAX_PAGE)
     per_page = _int_arg(
@@ -189,7 +209,7 @@ def search_args() -> SearchArgs:
     group = request.args.get("group", "article").strip() or "article"
     if group not in GROUPS:
         abort(400, description=f"group must be 'article' or 'paragraph', not {group[:30]!r}.")
-    sort = request.args.get("sort", "").strip() or "relevance"
+    sort = request.args.get("sort", "").strip() or default_sort
     if sort not in SORT_NAMES:
         abort(400, description=f"sort must be one of {', '.join(SORT_NAMES)}, not {sort[:30]!r}.")
     similar = request.args.get("similar", "").strip()
@@ -201,7 +221,9 @@ def search_args() -> SearchArgs:
     exact = request.args.get("exact", "").strip()
     if exact not in ("", "0", "1"):
         abort(400, description=f"exact must be 1 (or left out), not {exact[:30]!r}.")
-    return SearchArgs(q, page, per_page, group, sort, ordered, similar == "show", exact == "1")
+    return SearchArgs(
+        q, page, per_page, group, sort, ordered, similar == "show", exact == "1", _since_arg()
+    )
 
 
 def run_search(args: SearchArgs) -> SearchPage:
@@ -352,7 +374,7 @@ def index() -> str:
 @bp.get("/search")
 def search() -> Any:
     args = search_args()
-    if not args.q and not args.filters:
+    if not args.q and not args.filters and not args.since:
         return render_template(
             "index.html",
             stats=engine().stats(),
@@ -469,14 +491,32 @@ def api_search() -> Response:
 
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> Response:
-    """The current result set as a file: the same parameters as /search, at most 1,000 rows."""
+    """The current result set as a file: the same parameters as /search, at most 1,000 rows.
+
+    With ``all=1``, every row, streamed (CSV or JSON Lines; a JSON document is refused).
+    """
     if fmt not in EXPORT_FORMATS:
-        abort(404, description="Exports are /export.csv and /export.json.")
+        abort(404, description="Exports are /export.csv, /export.json and /export.jsonl.")
     args = search_args()
-    body = engine().export(args.request(facets=False), fmt=fmt, limit=EXPORT_LIMIT)
-    response = make_response(body)
+    everything = request.args.get("all", "").strip()
+    if everything not in ("", "0", "1"):
+        abort(400, description=f"all must be 1 (or left out), not {everything[:30]!r}.")
+    if everything == "1":
+        if fmt == "json":
+            abort(
+                400,
+                description="A whole result set is not sent as one JSON document (a program "
+                "would have to hold all of it to read it): use /export.jsonl?…&all=1, one "
+                "result a line, or /export.csv.",
+            )
+        body: Any = stream_with_context(engine().export_all(args.request(facets=False), fmt=fmt))
+        name = export_name(args) + "-all"
+    else:
+        body = engine().export(args.request(facets=False), fmt=fmt, limit=EXPORT_LIMIT)
+        name = export_name(args)
+    response = Response(body) if everything == "1" else make_response(body)
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
-    response.headers["Content-Disposition"] = f'attachment; filename="{export_name(args)}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -680,8 +720,10 @@ def dup_url(args: SearchArgs, label: str) -> str:
 
 
 @bp.app_template_global()
-def export_url(args: SearchArgs, fmt: str) -> str:
-    return url_for("byline.export", fmt=fmt, **args.params(page=None))
+def export_url(args: SearchArgs, fmt: str, everything: bool = False) -> str:
+    return url_for(
+        "byline.export", fmt=fmt, **args.params(page=None, all=1 if everything else None)
+    )
 
 
 bp.add_app_template_global(period, "period")
