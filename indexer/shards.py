@@ -80,7 +80,6 @@ class ShardAnswer:
     groups: np.ndarray | None
     total: int
     exact: bool
-    complete: bool  # every match was found (counts exact whatever their size)
     articles: int
     ungrouped: int = 0  # matches without a group (collapse of identical paragraphs)
     group_values: np.ndarray | None = None  # distinct groups of the matches
@@ -255,7 +254,6 @@ class Shard:
             codes[found.ids] if codes is not None else None,
             len(found.ids),
             True,
-            True,
             articles,
         )
 
@@ -292,7 +290,7 @@ class Shard:
                     answer = self._complete(spec, found, key, codes, state)
                 else:
                     best = topk.top(r, spec.want, codes, spec.per_article or 1, mask)
-                    answer = self._candidates(spec, best, codes, counted.value, False, False, 0)
+                    answer = self._candidates(spec, best, codes, counted.value, False, 0)
         with self._lock:
             self._states[spec.qid] = state
             while len(self._states) > KEPT_QUERIES:
@@ -306,7 +304,6 @@ class Shard:
         codes: np.ndarray | None,
         total: int,
         exact: bool,
-        complete: bool,
         articles: int,
     ) -> ShardAnswer:
         """The shard's own first ``want`` places (groups collapsed): all a merge can need."""
@@ -324,7 +321,6 @@ class Shard:
             groups[chosen] if groups is not None else None,
             total,
             exact,
-            complete,
             articles,
         )
 
@@ -345,7 +341,7 @@ class Shard:
             if len(arts)
             else 0
         )
-        answer = self._candidates(spec, found, codes, len(matches), True, True, articles)
+        answer = self._candidates(spec, found, codes, len(matches), True, articles)
         if key == "phash" and codes is not None and len(matches):
             # the matches shown once identical paragraphs fold: exact up to the deepest
             # page (``shown_limit``), which is all the page count needs
