@@ -61,8 +61,10 @@ def throughput(engine: SearchEngine, queries: list[str], seconds: float, clients
     def client(n: int) -> None:
         i = n
         while time.monotonic() < stop and done[n] < 100_000:
+            # a request never asked before (another page size each round): not the page cache
+            size = 14 + (i // len(queries)) % 80
             try:
-                engine.search(queries[i % len(queries)], per_page=12 + n)
+                engine.search(queries[i % len(queries)], per_page=size)
             except Exception:
                 errors[n] += 1
             done[n] += 1
