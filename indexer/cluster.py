@@ -48,6 +48,8 @@ from .writers import Job, TaskDone, Write
 log = logging.getLogger("byline")
 
 NAMESPACE = "byline"
+#: Seconds between two looks at the cluster's CPUs (for the number of shards).
+RESOURCES_EVERY = 10.0
 #: Errors that mean "this shard's actor is gone" (it died, or its node left).
 _LOST: tuple[type[BaseException], ...] = (
     ray.exceptions.RayActorError,
@@ -297,6 +299,7 @@ class Coordinator:
         self._lock = threading.Lock()
         self._shards: RayShards | None = None
         self._key: str | None = None
+        self._cpus: tuple[float, int] | None = None  # (when asked, the cluster's CPUs)
 
     def _actors(self, count: int) -> list[Any]:
         """The index's named actors, made if missing (detached: they outlive this process)."""
@@ -358,8 +361,17 @@ class Coordinator:
         return shards
 
     def shard_count(self, segments: int) -> int:
-        """Shards: the setting, else one per CPU of the cluster; never more than the segments."""
-        wanted = self.config.cluster_shards or int(ray.cluster_resources().get("CPU", 1))
+        """Shards: the setting, else one per CPU of the cluster; never more than the segments.
+
+        The cluster's CPUs are asked at most every :data:`RESOURCES_EVERY` seconds (a call
+        to Ray's control store), so a node that joins takes its share soon, not per search.
+        """
+        wanted = self.config.cluster_shards
+        if not wanted:
+            now = time.monotonic()
+            if self._cpus is None or now - self._cpus[0] > RESOURCES_EVERY:
+                self._cpus = (now, int(ray.cluster_resources().get("CPU", 1)))
+            wanted = self._cpus[1]
         return max(1, min(wanted, segments))
 
 

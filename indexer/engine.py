@@ -41,7 +41,7 @@ from .request import SearchRequest
 from .schema import FIELD_NAMES
 from .scoring import weighting
 from .search import Shards
-from .shards import local_shards
+from .shards import LocalShards, local_shards
 from .sidecar import SidecarError
 from .text import clean_text
 
@@ -228,11 +228,11 @@ class SearchEngine:
 
         load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
         with self._searcher() as s:
-            if self.config.cluster:
-                read: int = self._cluster().shards(s, self._local.name).warm(CACHE.budget // 2)
-            else:
-                shards = local_shards(s, self.config)
-                read = shards.shard.warm(shards.stats, CACHE.budget // 2)
+            shards = self._shards(s)
+            if isinstance(shards, LocalShards):
+                read: int = shards.shard.warm(shards.stats, CACHE.budget // 2)
+            else:  # the cluster's actors warm their own shards
+                read = shards.warm(CACHE.budget // 2)  # type: ignore[attr-defined]
         _trim_heap()  # warm-up's temporaries, freed, would otherwise stay in the process
         return read
 
@@ -434,7 +434,7 @@ class SearchEngine:
 
     def _shards(self, s: Searcher) -> Shards:
         """Where this searcher's generation is searched: in this process, or on the cluster."""
-        if self.config.cluster:
+        if self.config.cluster and segment_readers(s.reader()):  # an empty index: nothing to spread
             shards: Shards = self._cluster().shards(s, self._local.name)
             return shards
         return local_shards(s, self.config)
