@@ -113,6 +113,11 @@ class SearchRequest:
             raise QueryError(f"sort must be one of {', '.join(SORT_NAMES)}, not {self.sort!r}")
         object.__setattr__(self, "filters", filter_registry.normalize(tuple(self.filters)))
 
+    @property
+    def since_seconds(self) -> int | None:
+        """``since`` in seconds since the epoch (how first-seen times are kept), or None."""
+        return int(self.since.timestamp()) if self.since is not None else None
+
     @classmethod
     def of(cls, query: str | SearchRequest = "", **options: Any) -> SearchRequest:
         """A request from a query (or a request to change) and keyword options.

@@ -39,7 +39,7 @@ from .config import IndexConfig
 from .errors import ClusterError, QueryError
 from .facets import FacetCounts, coverage_of, facet_lists
 from .models import Bucket, FacetValue, Hit, SearchPage
-from .parsing import expand_query, parse, suggest
+from .parsing import ParsedQuery, expand_query, parse, suggest
 from .request import SearchRequest
 from .shards import FetchSpec, QuerySpec, ShardAnswer, ShardFetched, check_filters, top_positions
 
@@ -77,6 +77,29 @@ class Restriction:
     words: str
     active: tuple[tuple[str, str], ...]
     notice: str | None
+
+
+#: The notice of a query whose words are all stop words (none of them is indexed).
+ONLY_COMMON_WORDS = "The query has only very common words (such as 'the'), which are not indexed."
+
+
+def too_long(text: str, config: IndexConfig) -> str | None:
+    """Why a query is refused for its length, or None."""
+    if len(text) <= config.max_query_length:
+        return None
+    return (
+        f"the query is {len(text)} characters long; the limit is "
+        f"{config.max_query_length}: shorten it"
+    )
+
+
+def read_query(
+    searcher: Searcher, request: SearchRequest, config: IndexConfig
+) -> tuple[Restriction, ParsedQuery | None]:
+    """The request's filters (from its options and its text) and its parsed words, if any."""
+    r = restrict(request)
+    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    return r, parsed
 
 
 def restrict(request: SearchRequest) -> Restriction:
@@ -161,24 +184,17 @@ def run(
     :mod:`indexer.feedback`) adds pseudo-relevance feedback terms.
     """
     text, grouped, per_page, page = request.query, request.grouped, request.per_page, request.page
-    if len(text) > config.max_query_length:
-        message = (
-            f"the query is {len(text)} characters long; the limit is "
-            f"{config.max_query_length}: shorten it"
-        )
+    message = too_long(text, config)
+    if message:
         if request.strict:
             raise QueryError(message)
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
-    # restrict, parse
-    r = restrict(request)
-    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    r, parsed = read_query(searcher, request, config)
     notice = r.notice or (parsed.notice if parsed else None)
     if parsed is None or parsed.query is wq.NullQuery:
         if not r.active and request.since is None:
             if r.words.strip() and notice is None:
-                notice = (
-                    "The query has only very common words (such as 'the'), which are not indexed."
-                )
+                notice = ONLY_COMMON_WORDS
             return SearchPage(
                 text,
                 0,
@@ -211,7 +227,7 @@ def run(
         limit,
         config.count_limit,
         config.max_results,
-        int(request.since.timestamp()) if request.since is not None else None,
+        request.since_seconds,
     )
     # rank (in the shards), collapse and count
     merged = merge(shards.query(spec), spec)
@@ -332,14 +348,10 @@ def stream(
     not grow with the rows. ``page`` and ``per_page`` are ignored. The
     iterator reads this searcher: finish it before the thread searches again.
     """
-    text = request.query
-    if len(text) > config.max_query_length:
-        raise QueryError(
-            f"the query is {len(text)} characters long; the limit is "
-            f"{config.max_query_length}: shorten it"
-        )
-    r = restrict(request)
-    parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+    message = too_long(request.query, config)
+    if message:
+        raise QueryError(message)
+    r, parsed = read_query(searcher, request, config)
     if parsed is None or parsed.query is wq.NullQuery:
         if not r.active and request.since is None:
             return 0, iter(())
@@ -358,7 +370,7 @@ def stream(
         0,
         config.count_limit,
         config.max_results,
-        int(request.since.timestamp()) if request.since is not None else None,
+        request.since_seconds,
     )
     merged = merge(shards.query_all(spec), spec)
     per_group = request.per_article or 1

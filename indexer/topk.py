@@ -34,6 +34,7 @@ order until the limit is passed, or at once from a single list's length.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,6 +203,25 @@ def warm(table: DocTable, stats: Stats, budget: int) -> int:
 # --- a plan over the whole index -----------------------------------------------------------
 
 
+def _tier_sums(
+    groups: tuple[tuple[Clause, ...], ...],
+    n: int,
+    clause: Callable[[Clause], tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The all-words tier over ``n`` places: its summed scores (or bounds), and where every
+    group has a clause present (``clause(c)`` gives a clause's values and presence)."""
+    tier = np.zeros(n)
+    every = np.ones(n, dtype=bool)
+    for g in groups:
+        has = np.zeros(n, dtype=bool)
+        for c in g:
+            values, present = clause(c)
+            tier = tier + values
+            has |= present
+        every &= has
+    return tier, every
+
+
 class Resolved:
     """A plan resolved against a table: each clause's lists, weights and bounds.
 
@@ -287,15 +307,7 @@ class Resolved:
             any_flat |= p
         matched = any_flat
         if plan.tier_groups:
-            tier = np.zeros(len(docs))
-            every = np.ones(len(docs), dtype=bool)
-            for g in plan.tier_groups:
-                has = np.zeros(len(docs), dtype=bool)
-                for c in g:
-                    s, p = clause(c)
-                    tier = tier + s
-                    has |= p
-                every &= has
+            tier, every = _tier_sums(plan.tier_groups, len(docs), clause)
             total = total + np.where(every, plan.tier_boost * tier, 0.0)
             matched = matched | every
         for g in plan.required:
@@ -429,15 +441,7 @@ class Resolved:
         for c in plan.flat:
             ub = ub + clause(c)[0]
         if plan.tier_groups:
-            tier = np.zeros(len(starts))
-            every = np.ones(len(starts), dtype=bool)
-            for g in plan.tier_groups:
-                has = np.zeros(len(starts), dtype=bool)
-                for c in g:
-                    u, cov = clause(c)
-                    tier = tier + u
-                    has |= cov
-                every &= has
+            tier, every = _tier_sums(plan.tier_groups, len(starts), clause)
             # Blocks of every word overlapping is not a document holding every word:
             # the tier counts only where one does (found once, from the rarest word).
             every &= self._holds(plan.tier_groups, starts, ends)

@@ -23,9 +23,8 @@ from whoosh.searching import Searcher
 from .config import IndexConfig
 from .errors import QueryError
 from .models import TrendPoint, Trends, TrendSeries
-from .parsing import parse
 from .request import INTERVAL_NAMES, SearchRequest
-from .search import Shards, merge, restrict
+from .search import ONLY_COMMON_WORDS, Shards, merge, read_query, too_long
 from .shards import QuerySpec
 
 #: The interval names, in order (the registry is :data:`indexer.request.INTERVALS`).
@@ -145,15 +144,12 @@ def run(
     found: list[tuple[str, Counter[date], Counter[date], str | None]] = []
     for request in requests:
         text = request.query
-        if len(text) > config.max_query_length:
-            raise QueryError(
-                f"a query is {len(text)} characters long; the limit is "
-                f"{config.max_query_length}: shorten it"
-            )
-        r = restrict(request)
-        parsed = parse(searcher, r.words, config, request.strict) if r.words.strip() else None
+        message = too_long(text, config)
+        if message:
+            raise QueryError(message)
+        r, parsed = read_query(searcher, request, config)
         notice = r.notice or (parsed.notice if parsed else None)
-        since = int(request.since.timestamp()) if request.since is not None else None
+        since = request.since_seconds
         key = (generation, r.active, since)
         with _cache_lock:
             totals = cache.get(key) if cache is not None else None
@@ -167,9 +163,7 @@ def run(
         if parsed is None or parsed.query is wq.NullQuery:
             matched: Counter[int] = Counter()
             if r.words.strip() and notice is None:
-                notice = (
-                    "The query has only very common words (such as 'the'), which are not indexed."
-                )
+                notice = ONLY_COMMON_WORDS
         else:
             matched = _days(shards, parsed.query, r.active, since, config)
         found.append((text, _by_period(matched, interval), _by_period(totals, interval), notice))
