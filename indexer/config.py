@@ -59,6 +59,18 @@ class IndexConfig:
     feedback_max_df: float = _setting(
         0.1, "Query expansion: skip terms found in more than this share of paragraphs."
     )
+    semantic_alpha: float = _setting(
+        0.4, "Hybrid search: weight of meaning (cosine) against words (BM25), 0 to 1."
+    )
+    semantic_neighbours: int = _setting(
+        10, "Hybrid and semantic search: nearest index terms (by meaning) added to the query."
+    )
+    semantic_neighbour_weight: float = _setting(
+        0.3, "Hybrid and semantic search: an added term's weight per unit of similarity."
+    )
+    semantic_depth: int = _setting(
+        200, "Hybrid and semantic search: best candidates by words that are re-ranked by meaning."
+    )
     max_file_mb: int = _setting(32, "Files larger than this many MB are skipped with a reason.")
     max_query_length: int = _setting(1000, "Longest query accepted, in characters.")
     max_query_terms: int = _setting(200, "Most words and operators one query may have.")
@@ -114,6 +126,12 @@ class IndexConfig:
             raise ConfigError("cluster_shards must be at least 0 and cluster_timeout above 0")
         if not 0.0 < self.feedback_weight <= 1.0:
             raise ConfigError("feedback_weight must be above 0 and at most 1")
+        if not 0.0 <= self.semantic_alpha <= 1.0:
+            raise ConfigError("semantic_alpha must be from 0 to 1")
+        if self.semantic_neighbours < 0 or self.semantic_neighbour_weight < 0:
+            raise ConfigError(
+                "semantic_neighbours and semantic_neighbour_weight must be at least 0"
+            )
         for name in (
             "feedback_docs",
             "feedback_terms",
@@ -125,6 +143,7 @@ class IndexConfig:
             "max_results",
             "count_limit",
             "segment_paragraphs",
+            "semantic_depth",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

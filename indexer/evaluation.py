@@ -33,6 +33,7 @@ from typing import Any
 
 from .analysis import TOKEN_PATTERN
 from .config import IndexConfig
+from .request import DEFAULT_MODE
 
 #: Articles retrieved per query (trec_eval's usual depth).
 DEPTH = 1000
@@ -291,17 +292,27 @@ def write_documents(collection: Collection, folder: Path, granularity: str = "pa
 
 
 def run_queries(
-    engine: Any, queries: Mapping[str, str], depth: int = DEPTH, expand: bool = False
+    engine: Any,
+    queries: Mapping[str, str],
+    depth: int = DEPTH,
+    expand: bool = False,
+    mode: str = DEFAULT_MODE,
 ) -> dict[str, list[tuple[str, float]]]:
     """Each query's articles, best first, through ``engine.search(..., per_article=1)``.
 
     Snippets are not built (``snippets=False``): they do not change the ranking.
-    ``expand`` turns on pseudo-relevance feedback (``search(..., expand=True)``).
+    ``expand`` turns on pseudo-relevance feedback (``search(..., expand=True)``);
+    ``mode`` is the search's (words, words and meaning, or meaning).
     """
     run: dict[str, list[tuple[str, float]]] = {}
     for qid, text in queries.items():
         page = engine.search(
-            query_text(text), per_page=depth, per_article=1, snippets=False, expand=expand
+            query_text(text),
+            per_page=depth,
+            per_article=1,
+            snippets=False,
+            expand=expand,
+            mode=mode,
         )
         # Equal scores are ordered by article id (the index's own docnum order depends on
         # how many processes built it), so a run is reproducible to the last digit.
@@ -333,12 +344,14 @@ class Result:
     metrics: dict[str, float]
     seconds: float
     run: dict[str, list[tuple[str, float]]] = field(repr=False, default_factory=dict)
+    mode: str = DEFAULT_MODE
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "collection": self.collection,
             "granularity": self.granularity,
             "expand": self.expand,
+            "mode": self.mode,
             "queries": self.queries,
             "documents": self.documents,
             "paragraphs": self.paragraphs,
@@ -354,6 +367,7 @@ def evaluate_collection(
     depth: int = DEPTH,
     workdir: Path | None = None,
     expand: bool = False,
+    mode: str = DEFAULT_MODE,
 ) -> Result:
     """Index ``collection`` with Byline into a temporary folder, run its judged queries, score them.
 
@@ -379,12 +393,13 @@ def evaluate_collection(
         with SearchEngine(cfg) as engine:
             stats = engine.reindex(full=True)
             queries = {q: collection.queries[q] for q in collection.judged}
-            run = run_queries(engine, queries, depth, expand)
+            run = run_queries(engine, queries, depth, expand, mode)
     rankings = {q: [doc for doc, _ in ranked] for q, ranked in run.items()}
     return Result(
         collection=collection.name,
         granularity=granularity,
         expand=expand,
+        mode=mode,
         queries=len(queries),
         documents=stats.articles,
         paragraphs=stats.paragraphs,
@@ -400,6 +415,93 @@ def evaluate(
     config: IndexConfig | None = None,
     depth: int = DEPTH,
     expand: bool = False,
+    mode: str = DEFAULT_MODE,
 ) -> Result:
     """Read the collection in ``folder`` and evaluate Byline on it."""
-    return evaluate_collection(read_collection(folder), granularity, config, depth, expand=expand)
+    return evaluate_collection(
+        read_collection(folder), granularity, config, depth, expand=expand, mode=mode
+    )
+
+
+# --- known items (a paraphrase set) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    """A query with one right answer: a paragraph (``article``, ``paragraph`` number)."""
+
+    id: str
+    query: str
+    article: str
+    paragraph: int
+
+
+def read_known_items(path: Path | str) -> list[KnownItem]:
+    """A known-item set in JSON Lines (``bench/paraphrase/bbc.jsonl``)."""
+    import json
+
+    items = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            items.append(KnownItem(row["id"], row["query"], row["article"], int(row["paragraph"])))
+    return items
+
+
+@dataclass
+class KnownItemResult:
+    mode: str
+    queries: int
+    ranks: dict[str, int | None]  # the target's rank (1 = first), None beyond the depth
+
+    def success_at(self, k: int) -> float:
+        """Share of queries whose target is in the first ``k`` paragraphs."""
+        found = sum(1 for r in self.ranks.values() if r is not None and r <= k)
+        return found / self.queries if self.queries else 0.0
+
+    @property
+    def mrr(self) -> float:
+        """Mean reciprocal rank (0 for a target beyond the depth)."""
+        total = sum(1 / r for r in self.ranks.values() if r)
+        return total / self.queries if self.queries else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "queries": self.queries,
+            "success@1": round(self.success_at(1), 4),
+            "success@10": round(self.success_at(10), 4),
+            "mrr": round(self.mrr, 4),
+        }
+
+
+def run_known_items(
+    engine: Any, items: Sequence[KnownItem], mode: str = DEFAULT_MODE, depth: int = 100
+) -> KnownItemResult:
+    """Each item's query as typed (paragraphs, not grouped): where its target paragraph ranks."""
+    ranks: dict[str, int | None] = {}
+    for item in items:
+        page = engine.search(item.query, per_page=depth, snippets=False, mode=mode)
+        found = [(h.article_id, h.paragraph_no) for h in page.hits]
+        target = (item.article, item.paragraph)
+        ranks[item.id] = found.index(target) + 1 if target in found else None
+    return KnownItemResult(mode, len(items), ranks)
+
+
+def evaluate_known_items(
+    items_file: Path | str,
+    folder: Path | str,
+    modes: Sequence[str] = (DEFAULT_MODE,),
+    config: IndexConfig | None = None,
+    workdir: Path | None = None,
+) -> list[KnownItemResult]:
+    """Index ``folder`` (the set's corpus) into a temporary folder and run the set in each mode."""
+    from .engine import SearchEngine
+
+    items = read_known_items(items_file)
+    base = config or IndexConfig()
+    with tempfile.TemporaryDirectory(prefix="byline-known-", dir=workdir) as tmp:
+        cfg = replace(base, source_dir=Path(folder), index_dir=Path(tmp) / "index")
+        with SearchEngine(cfg) as engine:
+            engine.reindex(full=True)
+            return [run_known_items(engine, items, mode) for mode in modes]

@@ -35,6 +35,11 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
+def has_match(text: str, terms: Collection[str], stemmer: str = "snowball") -> bool:
+    """Whether any of ``terms`` occurs in ``text`` (what a snippet would mark)."""
+    return bool(terms) and bool(_matches(text, terms, stemmer))
+
+
 def highlight(text: str, terms: Collection[str], stemmer: str = "snowball") -> str:
     """The whole text, escaped, with matches marked (for the article view)."""
     return mark(text, _matches(text, terms, stemmer))

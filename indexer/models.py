@@ -137,6 +137,8 @@ class Hit:
     section: str | None = None
     similar: int = 0
     dup: str | None = None
+    #: Found by meaning alone: no word of the query is in the paragraph or its title.
+    meaning: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -155,6 +157,7 @@ class Hit:
             "section": self.section,
             "similar": self.similar,
             "dup": self.dup,
+            "meaning": self.meaning,
         }
 
 

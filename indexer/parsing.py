@@ -331,16 +331,34 @@ def _only_words(node: wq.Query) -> bool:
     return False
 
 
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+def is_plain(text: str) -> bool:
+    """Words only, as a reader types them: no field, phrase, wildcard, fuzzy, sign or operator.
+
+    Search by meaning adds paragraphs to such a query; a query with syntax is a
+    constraint, and its matches are only re-ranked.
+    """
+    words = text.split()
+    return plain_words(text).split() == words and not _OPERATORS.intersection(words)
+
+
+def terms_query(weights: dict[str, float], config: IndexConfig) -> wq.Query:
+    """An OR of weighted index terms (already analysed), each in the title and the text."""
+    return wq.Or(
+        [
+            wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
+            for t, w in sorted(weights.items())
+        ]
+    )
+
+
 def expand_query(q: wq.Query, expansion: dict[str, float], config: IndexConfig) -> wq.Query:
     """``q`` plus weighted expansion terms (index terms, already analysed) in title and text.
 
     An OR of words simply gains the terms; a query with constraints (NOT, +,
     phrases, AND) keeps its matches and the terms only reorder them.
     """
-    extra = wq.Or(
-        [
-            wq.Or([wq.Term("title", t, boost=w * config.title_boost), wq.Term("text", t, boost=w)])
-            for t, w in sorted(expansion.items())
-        ]
-    )
+    extra = terms_query(expansion, config)
     return wq.Or([q, extra]) if _only_words(q) else wq.AndMaybe(q, extra)

@@ -40,6 +40,34 @@ SORT_NAMES: tuple[str, ...] = tuple(s.name for s in SORTS)
 
 
 @dataclass(frozen=True)
+class Mode:
+    """One way of matching a query to paragraphs."""
+
+    name: str
+    label: str
+    help: str
+
+
+#: How a query is matched (``search(..., mode=...)``, ``--mode``, the web form's control).
+MODES: tuple[Mode, ...] = (
+    Mode("lexical", "Words", "by the query's words (BM25)"),
+    Mode(
+        "hybrid",
+        "Words and meaning",
+        "by the query's words and by meaning: BM25 fused with static e5 vectors",
+    ),
+    Mode(
+        "semantic",
+        "Meaning",
+        "by meaning: the candidates of words and their nearest terms, ranked by cosine",
+    ),
+)
+MODE_NAMES: tuple[str, ...] = tuple(m.name for m in MODES)
+#: The mode a search uses unless told (docs/RELEVANCE.md, "Search by meaning", says why).
+DEFAULT_MODE = "hybrid"
+
+
+@dataclass(frozen=True)
 class Interval:
     """One length of period trends can count by."""
 
@@ -72,7 +100,9 @@ class SearchRequest:
     a large archive: every matching paragraph is read);
     ``strict`` raises QueryError for a query that does not parse instead of
     searching its words; ``since`` (a date-time, or its ISO text) keeps only
-    articles Byline first indexed after it ("new since", what feeds poll for).
+    articles Byline first indexed after it ("new since", what feeds poll for);
+    ``mode`` is how the query is matched (:data:`MODES`: words, words and
+    meaning, or meaning; other sorts than relevance always match by words).
     """
 
     query: str = ""
@@ -88,6 +118,7 @@ class SearchRequest:
     exact_counts: bool = False
     filters: tuple[tuple[str, str], ...] = ()
     since: datetime | None = None
+    mode: str = DEFAULT_MODE
 
     def __post_init__(self) -> None:
         if self.since is not None:
@@ -111,6 +142,8 @@ class SearchRequest:
                 raise QueryError(f"{name} must be True or False, not {getattr(self, name)!r}")
         if self.sort not in SORT_NAMES:
             raise QueryError(f"sort must be one of {', '.join(SORT_NAMES)}, not {self.sort!r}")
+        if self.mode not in MODE_NAMES:
+            raise QueryError(f"mode must be one of {', '.join(MODE_NAMES)}, not {self.mode!r}")
         object.__setattr__(self, "filters", filter_registry.normalize(tuple(self.filters)))
 
     @property

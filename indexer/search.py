@@ -25,6 +25,7 @@ one (:mod:`indexer.cluster`). Nothing here keeps a Whoosh object past the call.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -34,12 +35,14 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters
+from . import filters, semantic
+from .analysis import analyze
 from .config import IndexConfig
 from .errors import ClusterError, QueryError
 from .facets import FacetCounts, coverage_of, facet_lists
+from .highlighting import has_match
 from .models import Bucket, FacetValue, Hit, SearchPage
-from .parsing import ParsedQuery, expand_query, parse, suggest
+from .parsing import ParsedQuery, expand_query, is_plain, parse, suggest, terms_query
 from .request import SearchRequest
 from .shards import FetchSpec, QuerySpec, ShardAnswer, ShardFetched, check_filters, top_positions
 
@@ -128,6 +131,91 @@ class Merged:
     shown: int
     facets: FacetCounts | None
     missing: int
+    cosines: np.ndarray | None = None  # with the query's vector (hybrid and semantic modes)
+
+
+NO_VECTORS = (
+    "This index has no paragraph vectors yet (it was built before search by meaning, or "
+    "without the vector table): searched by words. Rebuild it with reindex --full."
+)
+NO_MEANING = "No word of the query is in the vector table: searched by words."
+
+
+def meaning_of(
+    searcher: Searcher, words: str, terms: frozenset[str], config: IndexConfig
+) -> tuple[np.ndarray | None, dict[str, float], str | None]:
+    """The query's vector and its neighbour terms (term -> boost), or why there are none."""
+    table = semantic.term_vectors(config.stemmer)
+    if table is None:
+        return None, {}, NO_VECTORS
+    analyzed = analyze(words, config.stemmer) or sorted(terms)
+    df = {t: searcher.doc_frequency("text", t) for t in set(analyzed)}
+    total = int(searcher.reader().field_length("text"))
+    vector = semantic.query_vector(analyzed, df, total, table)
+    if vector is None:
+        return None, {}, NO_MEANING
+    near = semantic.neighbours(
+        vector,
+        table,
+        lambda t: searcher.doc_frequency("text", t) > 0,
+        set(analyzed) | terms,
+        config.semantic_neighbours,
+    )
+    return vector, {t: config.semantic_neighbour_weight * sim for t, sim in near.items()}, None
+
+
+def rerank(
+    merged: Merged,
+    near: Merged | None,
+    spec: QuerySpec,
+    request: SearchRequest,
+    config: IndexConfig,
+) -> tuple[Merged, str | None]:
+    """The best ``spec.want`` matches of the words and the best of the neighbour terms, ranked
+    again with their meaning.
+
+    The words' candidates are cut to the global best by BM25 first, so one shard
+    or many re-rank the same set, on the same BM25 scale (the best of them). A
+    paragraph found only by the neighbour terms adds its cosine alone, and counts
+    as one more result; the words' counts, facets and chart are the words' own.
+    """
+    if merged.cosines is None or (near is not None and near.cosines is None):
+        return merged, NO_VECTORS
+    per = request.per_article or 1
+    at = np.asarray(top_positions(merged.ids, merged.keys, merged.groups, per, spec.want))
+    at = at.astype(np.int64)
+    ids, lexical, cos = merged.ids[at], merged.scores[at], merged.cosines[at]
+    groups = merged.groups[at] if merged.groups is not None else None
+    added = 0
+    if near is not None and near.cosines is not None and len(near.ids):
+        extra = np.asarray(top_positions(near.ids, near.keys, near.groups, per, spec.want))
+        extra = extra.astype(np.int64)
+        extra = extra[~np.isin(near.ids[extra], ids)]
+        if groups is not None and near.groups is not None:
+            extra = extra[
+                ~np.isin(near.groups[extra], groups[groups != 0]) | (near.groups[extra] == 0)
+            ]
+        added = len(extra)
+        ids = np.concatenate([ids, near.ids[extra]])
+        lexical = np.concatenate([lexical, np.zeros(added)])
+        cos = np.concatenate([cos, near.cosines[extra]])
+        if groups is not None and near.groups is not None:
+            groups = np.concatenate([groups, near.groups[extra]])
+    fused = semantic.fuse(lexical, cos, request.mode, config.semantic_alpha)
+    return (
+        replace(
+            merged,
+            ids=ids,
+            scores=fused,
+            keys=-fused,
+            groups=groups,
+            cosines=cos,
+            total=merged.total + added if merged.total_exact else merged.total,
+            shown=merged.shown + added,
+            articles=merged.articles + added if spec.grouped else merged.articles,
+        ),
+        None,
+    )
 
 
 def merge(answers: list[ShardAnswer | None], spec: QuerySpec) -> Merged:
@@ -135,13 +223,20 @@ def merge(answers: list[ShardAnswer | None], spec: QuerySpec) -> Merged:
     missing = len(answers) - len(found)
     if not found:
         empty = np.zeros(0, dtype=np.int64)
-        return Merged(empty, np.zeros(0), np.zeros(0), None, 0, True, 0, 0, None, missing)
+        return Merged(
+            empty, np.zeros(0), np.zeros(0), None, 0, True, 0, 0, None, missing, np.zeros(0)
+        )
     ids = np.concatenate([a.ids for a in found])
     scores = np.concatenate([a.scores for a in found])
     keys = np.concatenate([a.keys for a in found])
     groups = (
         np.concatenate([a.groups for a in found])
         if all(a.groups is not None for a in found)
+        else None
+    )
+    cosines = (
+        np.concatenate([a.cosines for a in found])
+        if all(a.cosines is not None for a in found)
         else None
     )
     total = sum(a.total for a in found)
@@ -167,7 +262,9 @@ def merge(answers: list[ShardAnswer | None], spec: QuerySpec) -> Merged:
         for a in found:
             if a.facets is not None:
                 facets.add(a.facets)
-    return Merged(ids, scores, keys, groups, total, exact, articles, shown, facets, missing)
+    return Merged(
+        ids, scores, keys, groups, total, exact, articles, shown, facets, missing, cosines
+    )
 
 
 def run(
@@ -191,6 +288,8 @@ def run(
         return SearchPage(text, 0, 0, 1, 0, per_page, (), notice=message.capitalize() + ".")
     r, parsed = read_query(searcher, request, config)
     notice = r.notice or (parsed.notice if parsed else None)
+    vector: np.ndarray | None = None
+    neighbours: dict[str, float] = {}
     if parsed is None or parsed.query is wq.NullQuery:
         if not r.active and request.since is None:
             if r.words.strip() and notice is None:
@@ -215,7 +314,11 @@ def run(
         q, terms = parsed.query, parsed.terms
         if expansion:
             q = expand_query(q, expansion, config)
+        if request.mode != "lexical" and request.sort == "relevance":
+            vector, neighbours, why = meaning_of(searcher, r.words, terms, config)
+            notice = f"{notice} {why}" if notice and why else notice or why
     limit = page * per_page
+    want = max(limit, config.semantic_depth) if vector is not None else limit
     spec = QuerySpec(
         q,
         r.active,
@@ -224,13 +327,31 @@ def run(
         request.collapse_similar,
         request.facets,
         request.exact_counts,
-        limit,
+        want,
         config.count_limit,
         config.max_results,
         request.since_seconds,
+        vector=vector,
     )
     # rank (in the shards), collapse and count
     merged = merge(shards.query(spec), spec)
+    if vector is not None:
+        # search by meaning alone also takes the best matches of the neighbour terms (hybrid
+        # keeps the words' matches: static vectors are too coarse to add results safely)
+        near = None
+        if request.mode == "semantic" and neighbours and is_plain(r.words):
+            near_spec = replace(
+                spec,
+                q=terms_query(neighbours, config),
+                facets=False,
+                exact_counts=False,
+                want=config.semantic_depth,
+                qid=uuid.uuid4().hex,
+            )
+            near = merge(shards.query(near_spec), near_spec)
+            shards.forget(near_spec.qid)  # never fetched: its hits are fetched with the words'
+        merged, why = rerank(merged, near, spec, request, config)
+        notice = f"{notice} {why}" if notice and why else notice or why
     chosen = top_positions(merged.ids, merged.keys, merged.groups, request.per_article or 1, limit)
     if merged.total_exact:
         shown = min(merged.shown, config.max_results)
@@ -240,6 +361,11 @@ def run(
     # page, hits (from the shards that hold them)
     positions = chosen[(page - 1) * per_page : limit]
     hits, unfetched = fetch_hits(shards, spec, merged, positions, terms, request)
+    if vector is not None:
+        hits = tuple(
+            replace(h, meaning=not has_match(f"{h.title}\n{h.text}", terms, config.stemmer))
+            for h in hits
+        )
     facet_values: tuple[tuple[str, tuple[FacetValue, ...]], ...] = ()
     buckets: tuple[Bucket, ...] = ()
     first_date = last_date = None

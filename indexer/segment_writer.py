@@ -36,7 +36,7 @@ from whoosh.codec import default_codec
 from whoosh.index import FileIndex
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from . import sidecar, whoosh_internals
+from . import semantic, sidecar, whoosh_internals
 from .analysis import encode_counts, words
 from .duplicates import MIN_WORDS, paragraph_key
 from .models import KIND_NAMES, Article
@@ -332,6 +332,11 @@ class SegmentBuilder:
                 out.add_strings(f"values.{name}", self._tables[name].values())
             for fieldname in POSTED_FIELDS:
                 _add_postings(out, fieldname, self._postings.get(fieldname, {}))
+            table = semantic.term_vectors(schema_stemmer(self.schema))
+            if table is not None:
+                out.add(
+                    semantic.VECTORS, semantic.paragraph_vectors(self._postings, self.docs, table)
+                )
             out.close(
                 {
                     "docs": self.docs,

@@ -27,7 +27,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters, storage, topk
+from . import filters, semantic, storage, topk
 from .analysis import words as analyzed_words
 from .columns import DocTable, doc_table, segment_readers
 from .config import IndexConfig
@@ -59,6 +59,8 @@ class QuerySpec:
     shown_limit: int
     since: int | None = None  # only articles first indexed after (epoch seconds)
     qid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # hybrid and semantic modes: the query's unit vector; shards add their candidates' cosines
+    vector: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def grouped(self) -> bool:
@@ -85,6 +87,7 @@ class ShardAnswer:
     group_values: np.ndarray | None = None  # distinct groups of the matches
     shown_at_least: bool = False  # the matches shown reach the spec's shown_limit
     facets: FacetCounts | None = None
+    cosines: np.ndarray | None = None  # of each candidate with the query's vector
 
 
 @dataclass(frozen=True)
@@ -291,11 +294,36 @@ class Shard:
                 else:
                     best = topk.top(r, spec.want, codes, spec.per_article or 1, mask)
                     answer = self._candidates(spec, best, codes, counted.value, False, 0)
+        if spec.vector is not None:
+            answer.cosines = self._cosines(answer.ids, spec.vector, spec.grouped)
         with self._lock:
             self._states[spec.qid] = state
             while len(self._states) > KEPT_QUERIES:
                 self._states.popitem(last=False)
         return answer
+
+    def _cosines(self, ids: np.ndarray, vector: np.ndarray, grouped: bool) -> np.ndarray | None:
+        """Each candidate's cosine with the query (None if a segment has no vectors).
+
+        Grouped by article, a candidate stands for its article: its cosine is
+        the best of the article's paragraphs (the headline alone says little).
+        """
+        if not len(ids):
+            return np.zeros(0, dtype=np.float32)
+        local = self.to_local(ids)
+        if not grouped:
+            rows = self.table.rows(semantic.VECTORS, local)
+            return semantic.cosines(rows, vector) if rows is not None else None
+        first, end = self.table.article_runs
+        starts, stops = first[local], end[local]
+        sizes = stops - starts
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        docs = np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()))
+        rows = self.table.rows(semantic.VECTORS, docs)
+        if rows is None:
+            return None
+        best: np.ndarray = np.maximum.reduceat(semantic.cosines(rows, vector), offsets)
+        return best
 
     def _candidates(
         self,
@@ -376,7 +404,8 @@ class Shard:
             articles = np.unique(table.article[local])
             hits = self._matching(state, _docs_of(table.docs_of_article, articles.tolist()))
             counts = np.bincount(table.article[hits], minlength=table.articles + 1)
-            other = {a: int(counts[a]) - 1 for a in articles.tolist()}
+            # (a paragraph found by meaning alone is not among them: none "more" is negative)
+            other = {a: max(0, int(counts[a]) - 1) for a in articles.tolist()}
         found: dict[int, Hit] = {}
         for global_doc, docnum in zip(mine.tolist(), local.tolist(), strict=True):
             more = other.get(int(table.article[docnum]), 0)

@@ -113,6 +113,7 @@ class Sidecar:
             os.close(self._fd)
             raise
         self._strings: dict[str, list[str]] = {}
+        self._maps: dict[str, np.memmap[Any, Any]] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, name: str) -> bool:
@@ -137,6 +138,17 @@ class Sidecar:
         found = self._read(offset + start * row * dtype.itemsize, dtype, (stop - start) * row)
         return found.reshape((stop - start, *shape[1:])) if len(shape) > 1 else found
 
+    def rows(self, name: str, index: np.ndarray) -> np.ndarray:
+        """Rows ``index`` of a two-dimensional array, reading only their pages (a memory map)."""
+        offset, dtype, shape = self._arrays[name]
+        with self._lock:
+            mapped = self._maps.get(name)
+            if mapped is None:
+                mapped = self._maps[name] = np.memmap(
+                    self.path, dtype=dtype, mode="r", offset=offset, shape=shape
+                )
+        return np.asarray(mapped[index])
+
     def _read(self, offset: int, dtype: np.dtype[Any], count: int) -> np.ndarray:
         n = count * dtype.itemsize
         data = os.pread(self._fd, n, offset)
@@ -160,6 +172,7 @@ class Sidecar:
         return found
 
     def close(self) -> None:
+        self._maps.clear()
         try:
             os.close(self._fd)
         except OSError:

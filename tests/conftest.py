@@ -105,7 +105,8 @@ def top(engine: SearchEngine, query: str, **kw: Any) -> Hit:
 
 
 def texts(engine: SearchEngine, query: str) -> list[str]:
-    return [h.text for h in engine.search(query, per_page=100).hits]
+    """The paragraphs the query's words match (search by meaning would add related ones)."""
+    return [h.text for h in engine.search(query, per_page=100, mode="lexical").hits]
 
 
 def dated_news_engine(make_engine: Any) -> SearchEngine:

@@ -40,7 +40,8 @@ def newsroom(make_engine: Any) -> SearchEngine:
 
 
 def ids(engine: SearchEngine, query: str) -> set[str]:
-    return {h.article_id for h in engine.search(query, per_page=100).hits}
+    """The articles the query's words match (what indexing decides)."""
+    return {h.article_id for h in engine.search(query, per_page=100, mode="lexical").hits}
 
 
 def test_first_reindex_builds_everything(newsroom: SearchEngine) -> None:

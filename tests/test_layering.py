@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats",),  # files -> Article
     ("paragraphs",),  # Article -> Paragraphs
     ("analysis",),  # text -> terms
+    ("semantic",),  # terms -> vectors
     (
         "schema",
         "whoosh_internals",
@@ -47,7 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("trends",),  # queries -> matching articles per period, over shards
     ("cluster",),  # shards on Ray actors (imported only when a cluster is configured)
     ("engine",),  # the one entry point
-    ("evaluation",),  # relevance measured through the engine
+    ("evaluation", "distill"),  # relevance measured through the engine; the vector table made
 )
 LAYER = {name: n for n, names in enumerate(LAYERS) for name in names}
 #: The writing side: never the query side, whatever the layers say.

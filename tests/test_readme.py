@@ -41,7 +41,7 @@ def test_readme_commands_match_ci() -> None:
 def test_the_docs_name_every_registered_filter_sort_and_format() -> None:
     from indexer.filters import PUBLIC_FILTERS
     from indexer.formats import FORMATS
-    from indexer.request import SORTS
+    from indexer.request import MODES, SORTS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     formats_doc = (ROOT / "docs" / "FORMATS.md").read_text(encoding="utf-8")
@@ -49,6 +49,8 @@ def test_the_docs_name_every_registered_filter_sort_and_format() -> None:
         assert f"`{f.name}:" in readme, f"README's query syntax lacks the {f.name} filter"
     for s in SORTS:
         assert s.name in readme, f"README lacks the {s.name} sort"
+    for m in MODES:
+        assert f'mode="{m.name}"' in readme, f"README lacks the {m.name} mode"
     for fmt in FORMATS:
         for suffix in fmt.suffixes:
             assert f"`{suffix}`" in readme or f"{suffix}`" in readme, suffix

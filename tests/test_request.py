@@ -44,6 +44,7 @@ def test_every_field_changes_the_cache_key() -> None:
         "exact_counts": True,
         "filters": (("source", "cbc"),),
         "since": "2026-12-01T09:30:00Z",
+        "mode": "lexical",
     }
     assert set(changed) == {f.name for f in fields(SearchRequest)}, "add the new field here"
     for name, value in changed.items():

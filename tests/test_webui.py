@@ -555,3 +555,31 @@ def test_fast_search_links_equal_url_for(app: Any, params: dict[str, Any]) -> No
 
     with app.test_request_context("/search"):
         assert _search_link(params) == url_for("byline.search", **params)
+
+
+# -- search by meaning ----------------------------------------------------------------------
+
+
+def test_the_match_control_and_a_hit_found_by_meaning(client: Any) -> None:
+    html = text(client.get("/search?q=rebellion&mode=semantic"))
+    assert re.search(r'<select id="f-mode" name="mode"', html)
+    assert '<option value="semantic" selected>Meaning</option>' in html
+    hit = html[html.index('<li class="hit') :]
+    hit = hit[: hit.index("</li>")]
+    assert "related in meaning" in hit
+    assert "<mark>" not in hit  # no false highlights
+    # the default (words and meaning) keeps the words' matches: none here
+    assert "related in meaning" not in text(client.get("/search?q=rebellion"))
+    assert client.get("/search?q=rebellion&mode=vector").status_code == 400
+    data = client.get("/api/search?q=rebellion&mode=semantic&group=paragraph").get_json()
+    assert data["hits"] and all(h["meaning"] for h in data["hits"])
+    bad = client.get("/api/search?q=oil&mode=vector")
+    body = bad.get_json()
+    assert bad.status_code == 400 and "mode must be one of" in str(body), body
+
+
+def test_links_keep_the_mode(client: Any) -> None:
+    html = text(client.get("/search?q=troops&mode=lexical&group=paragraph&per_page=2"))
+    assert "mode=lexical" in html  # the next page and the filter links search the same way
+    html = text(client.get("/search?q=troops&group=paragraph&per_page=2"))
+    assert "mode=" not in html.split("<main")[1].split("</form>")[1]  # the default is left out

@@ -37,7 +37,15 @@ from indexer.errors import (
     QueryError,
 )
 from indexer.models import KINDS, Article, SearchPage
-from indexer.request import SORT_NAMES, SORTS, SearchRequest, parse_since
+from indexer.request import (
+    DEFAULT_MODE,
+    MODE_NAMES,
+    MODES,
+    SORT_NAMES,
+    SORTS,
+    SearchRequest,
+    parse_since,
+)
 
 if TYPE_CHECKING:
     from indexer.engine import SearchEngine
@@ -91,6 +99,7 @@ class SearchArgs:
     similar: bool = False  # True: show every copy (collapse_similar=False)
     exact: bool = False  # count every match (exact_counts=True)
     since: str = ""  # only articles first indexed after this date-time (as given)
+    mode: str = DEFAULT_MODE  # how the query is matched (words, meaning, or both)
 
     @property
     def filter(self) -> dict[str, str]:
@@ -111,6 +120,8 @@ class SearchArgs:
             out["exact"] = 1
         if self.since:
             out["since"] = self.since
+        if self.mode != DEFAULT_MODE:
+            out["mode"] = self.mode
         if self.group != "article":
             out["group"] = self.group
         if self.per_page != current_app.config["BYLINE_PER_PAGE"]:
@@ -124,6 +135,8 @@ class SearchArgs:
             del out["group"]
         if out.get("sort") == "relevance":
             del out["sort"]
+        if out.get("mode") == DEFAULT_MODE:
+            del out["mode"]
         return {k: v for k, v in out.items() if v not in (None, "", False)}
 
     def request(self, **changes: Any) -> SearchRequest:
@@ -141,6 +154,7 @@ class SearchArgs:
             exact_counts=self.exact,
             filters=self.filters,
             since=parse_since(self.since) if self.since else None,
+            mode=self.mode,
         )
         return replace(request, **changes) if changes else request
 
@@ -221,8 +235,11 @@ def search_args(default_sort: str = "relevance") -> SearchArgs:
     exact = request.args.get("exact", "").strip()
     if exact not in ("", "0", "1"):
         abort(400, description=f"exact must be 1 (or left out), not {exact[:30]!r}.")
+    mode = request.args.get("mode", "").strip() or DEFAULT_MODE
+    if mode not in MODE_NAMES:
+        abort(400, description=f"mode must be one of {', '.join(MODE_NAMES)}, not {mode[:30]!r}.")
     return SearchArgs(
-        q, page, per_page, group, sort, ordered, similar == "show", exact == "1", _since_arg()
+        q, page, per_page, group, sort, ordered, similar == "show", exact == "1", _since_arg(), mode
     )
 
 
@@ -402,6 +419,7 @@ def search() -> Any:
         options={name: facet_options(result, args, name) for name in ("source", "section")},
         filter_labels=FILTER_LABELS,
         sorts=SORTS,
+        modes=MODES,
     )
 
 
