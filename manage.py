@@ -308,6 +308,8 @@ def search(
         )
         if hit.heading:
             click.echo(f"   section: {hit.heading}")
+        if hit.meaning:
+            click.echo("   (related in meaning: none of the query's words is in it)")
         click.echo(f"   {hit.text}")
         if hit.other_matches:
             click.echo(f"   (+{hit.other_matches} more matching paragraphs in this article)")

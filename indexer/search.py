@@ -212,7 +212,8 @@ def rerank(
             cosines=cos,
             total=merged.total + added if merged.total_exact else merged.total,
             shown=merged.shown + added,
-            articles=merged.articles + added if spec.grouped else merged.articles,
+            # ungrouped, two added paragraphs may share an article: at most this many
+            articles=merged.articles + added,
         ),
         None,
     )

@@ -75,6 +75,10 @@ def test_a_wheel_install_reindexes_and_searches_from_another_folder(tmp_path: Pa
 
     assert "1 articles, 56 paragraphs" in run("reindex", "--source", str(news))
     assert "paragraphs in 1 articles" in run("search", "fuel prices")
+    # the vector table ships in the wheel: search by meaning works offline
+    assert "related" not in run("search", "rebellion", "--mode", "lexical")
+    meaning = run("search", "rebellion", "--mode", "semantic", "--per-article")
+    assert "1 paragraphs in 1 articles" in meaning and "related in meaning" in meaning
     assert (work / "var" / "index" / "CURRENT").exists()  # the working folder's var/index
     where = subprocess.run(
         [sys.executable, "-c", "import indexer; print(indexer.__file__)"],
