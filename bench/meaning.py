@@ -203,7 +203,7 @@ def main() -> None:
                 peak[name].append(rss)
                 size[name] = dir_bytes(ix)
                 log(f"round {r + 1} {name}: rebuild {res['seconds']:.1f} s, {size[name]} bytes")
-                modes = "lexical" if name == "baseline" else ",".join(MODES)
+                modes = "default" if name == "baseline" else ",".join(MODES)  # (it has no modes)
                 res, _ = run_child(
                     ["queries", str(tree), str(ix), str(qfile), modes], script="meaning.py"
                 )

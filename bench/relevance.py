@@ -4,7 +4,7 @@
     .venv/bin/python bench/relevance.py [--corpora ../shared/corpora] [--json] [--only time,cacm]
 
 Prints one table of MAP / nDCG@10 / P@10 / Recall@100 per system and collection
-(Byline's defaults, Byline with ``expand=True``, bm25s, stock Whoosh).
+(Byline's defaults, each other search mode, Byline with ``expand=True``, bm25s, stock Whoosh).
 Every system sees the same documents (the collection readers of
 ``indexer.evaluation``) and is scored by the same metric code. bm25s is a
 benchmark-only dependency (``pip install -e .[bench]``).
@@ -32,6 +32,7 @@ from indexer.evaluation import (  # noqa: E402
     query_text,
     read_collection,
 )
+from indexer.request import DEFAULT_MODE, MODE_NAMES  # noqa: E402
 
 COLLECTIONS = {"time": "TIME", "cacm": "CACM", "cisi": "CISI"}
 
@@ -111,9 +112,14 @@ def main() -> None:
     for key in args.only.split(","):
         collection = read_collection(args.corpora / key)
         name = COLLECTIONS[key]
-        table.setdefault("Byline (defaults)", {})[name] = evaluate_collection(
+        table.setdefault(f"Byline (defaults: {DEFAULT_MODE})", {})[name] = evaluate_collection(
             collection, "paragraph", IndexConfig()
         ).metrics
+        for mode in MODE_NAMES:
+            if mode != DEFAULT_MODE:
+                table.setdefault(f"Byline {mode}", {})[name] = evaluate_collection(
+                    collection, "paragraph", IndexConfig(), mode=mode
+                ).metrics
         if not args.skip_expansion:
             table.setdefault("Byline + expansion (RM3)", {})[name] = evaluate_collection(
                 collection, "paragraph", IndexConfig(), expand=True

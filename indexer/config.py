@@ -69,7 +69,7 @@ class IndexConfig:
         0.3, "Hybrid and semantic search: an added term's weight per unit of similarity."
     )
     semantic_depth: int = _setting(
-        200, "Hybrid and semantic search: best candidates by words that are re-ranked by meaning."
+        100, "Hybrid and semantic search: best candidates by words that are re-ranked by meaning."
     )
     max_file_mb: int = _setting(32, "Files larger than this many MB are skipped with a reason.")
     max_query_length: int = _setting(1000, "Longest query accepted, in characters.")

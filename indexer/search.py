@@ -142,9 +142,9 @@ NO_MEANING = "No word of the query is in the vector table: searched by words."
 
 
 def meaning_of(
-    searcher: Searcher, words: str, terms: frozenset[str], config: IndexConfig
+    searcher: Searcher, words: str, terms: frozenset[str], config: IndexConfig, near: bool
 ) -> tuple[np.ndarray | None, dict[str, float], str | None]:
-    """The query's vector and its neighbour terms (term -> boost), or why there are none."""
+    """The query's vector and, when ``near``, its neighbour terms (term -> boost); or why not."""
     table = semantic.term_vectors(config.stemmer)
     if table is None:
         return None, {}, NO_VECTORS
@@ -154,14 +154,16 @@ def meaning_of(
     vector = semantic.query_vector(analyzed, df, total, table)
     if vector is None:
         return None, {}, NO_MEANING
-    near = semantic.neighbours(
+    if not near:
+        return vector, {}, None
+    found = semantic.neighbours(
         vector,
         table,
         lambda t: searcher.doc_frequency("text", t) > 0,
         set(analyzed) | terms,
         config.semantic_neighbours,
     )
-    return vector, {t: config.semantic_neighbour_weight * sim for t, sim in near.items()}, None
+    return vector, {t: config.semantic_neighbour_weight * sim for t, sim in found.items()}, None
 
 
 def rerank(
@@ -316,7 +318,10 @@ def run(
         if expansion:
             q = expand_query(q, expansion, config)
         if request.mode != "lexical" and request.sort == "relevance":
-            vector, neighbours, why = meaning_of(searcher, r.words, terms, config)
+            # search by meaning alone also takes the best matches of the neighbour terms
+            # (hybrid keeps the words' matches: static vectors are too coarse to add safely)
+            near = request.mode == "semantic" and is_plain(r.words)
+            vector, neighbours, why = meaning_of(searcher, r.words, terms, config, near)
             notice = f"{notice} {why}" if notice and why else notice or why
     limit = page * per_page
     want = max(limit, config.semantic_depth) if vector is not None else limit
@@ -337,10 +342,8 @@ def run(
     # rank (in the shards), collapse and count
     merged = merge(shards.query(spec), spec)
     if vector is not None:
-        # search by meaning alone also takes the best matches of the neighbour terms (hybrid
-        # keeps the words' matches: static vectors are too coarse to add results safely)
-        near = None
-        if request.mode == "semantic" and neighbours and is_plain(r.words):
+        near_found = None
+        if neighbours:
             near_spec = replace(
                 spec,
                 q=terms_query(neighbours, config),
@@ -349,9 +352,9 @@ def run(
                 want=config.semantic_depth,
                 qid=uuid.uuid4().hex,
             )
-            near = merge(shards.query(near_spec), near_spec)
+            near_found = merge(shards.query(near_spec), near_spec)
             shards.forget(near_spec.qid)  # never fetched: its hits are fetched with the words'
-        merged, why = rerank(merged, near, spec, request, config)
+        merged, why = rerank(merged, near_found, spec, request, config)
         notice = f"{notice} {why}" if notice and why else notice or why
     chosen = top_positions(merged.ids, merged.keys, merged.groups, request.per_article or 1, limit)
     if merged.total_exact:

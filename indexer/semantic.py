@@ -79,8 +79,9 @@ def term_vectors(stemmer: str, path: Path = TABLE_FILE) -> TermVectors | None:
 def _load(stemmer: str, path: Path) -> TermVectors:
     with np.load(path) as data:
         words = data["words"]
-        vectors = data["vectors"].astype(np.float32) * data["scale"][:, None]
-        freq = data["frequency"].astype(np.float64) + 1e-12
+        vectors = data["vectors"].astype(np.float32)
+        vectors *= data["scale"][:, None]
+        freq = data["frequency"].astype(np.float32) + np.float32(1e-12)
         # the table carries each word's stem by the shipped stemmers (stemming 60,000
         # words takes seconds); another stemmer is applied here
         key = f"stems.{stemmer}"
@@ -90,15 +91,15 @@ def _load(stemmer: str, path: Path) -> TermVectors:
         stems = np.array([fn(w) for w in words.tolist()])
     keep = np.array(["'" not in w and w not in STOPWORDS for w in words.tolist()], dtype=bool)
     terms, inverse = np.unique(stems[keep], return_inverse=True)
-    weights = np.zeros(len(terms), dtype=np.float64)
+    weights = np.zeros(len(terms), dtype=np.float32)
     np.add.at(weights, inverse, freq[keep])
-    out = np.zeros((len(terms), vectors.shape[1]), dtype=np.float64)
+    out = np.zeros((len(terms), vectors.shape[1]), dtype=np.float32)
     np.add.at(out, inverse, vectors[keep] * freq[keep][:, None])
     out /= weights[:, None]
     names = tuple(str(t) for t in terms.tolist())
     norms = np.linalg.norm(out, axis=1).astype(np.float32)
     norms[norms == 0] = 1.0
-    return TermVectors({t: j for j, t in enumerate(names)}, out.astype(np.float32), names, norms)
+    return TermVectors({t: j for j, t in enumerate(names)}, out, names, norms)
 
 
 def sif(share: float | np.ndarray) -> Any:
@@ -109,28 +110,47 @@ def sif(share: float | np.ndarray) -> Any:
 # --- paragraphs (at indexing) ------------------------------------------------------------------
 
 
+#: Documents whose vectors are summed at a time: bounds the work array (16 MB at 256 dimensions).
+CHUNK_DOCS = 16_384
+
+
 def paragraph_vectors(
     postings: Mapping[str, Mapping[bytes, tuple[Any, Any, Any]]], docs: int, table: TermVectors
 ) -> np.ndarray:
     """int8 unit vectors (docs, dims) from one segment's postings (docnums, term counts, ...).
 
-    The SIF shares are the segment's own, so no pass over the whole archive is needed.
+    The SIF shares are the segment's own, so no pass over the whole archive is
+    needed. Sums are made :data:`CHUNK_DOCS` documents at a time, so memory is
+    the int8 result plus one chunk, whatever the segment's size.
     """
-    acc = np.zeros((docs, table.dims), dtype=np.float32)
     text = postings.get("text", {})
     # the share of a term is its documents over the field's length (a query's is the same,
     # over the whole index: document frequency over Whoosh's field length)
     total = sum(int(np.frombuffer(entry[1], dtype=np.uint16).sum()) for entry in text.values())
+    known: list[tuple[np.ndarray, np.ndarray, int]] = []  # docnums, weights, table row
     for field in VECTOR_FIELDS:
         for term, (docnums, counts, _) in postings.get(field, {}).items():
             row = table.rows.get(term.decode("utf-8", "replace"))
             if row is None:
                 continue
             df = len(text[term][0]) if term in text else len(docnums)
-            d = np.frombuffer(docnums, dtype=np.uint32)
+            weight = np.float32(sif(df / (total or 1)))
             c = np.frombuffer(counts, dtype=np.uint16).astype(np.float32)
-            acc[d] += (sif(df / (total or 1)) * c)[:, None] * table.vectors[row]
-    return unit_int8(acc)
+            known.append((np.frombuffer(docnums, dtype=np.uint32), c * weight, row))
+    out = np.zeros((docs, table.dims), dtype=np.int8)
+    if not known:
+        return out
+    first = np.fromiter((d[0] for d, _, _ in known), dtype=np.int64, count=len(known))
+    last = np.fromiter((d[-1] for d, _, _ in known), dtype=np.int64, count=len(known))
+    for start in range(0, docs, CHUNK_DOCS):
+        end = min(docs, start + CHUNK_DOCS)
+        acc = np.zeros((end - start, table.dims), dtype=np.float32)
+        for i in np.flatnonzero((first < end) & (last >= start)).tolist():
+            d, w, row = known[i]
+            lo, hi = np.searchsorted(d, (start, end))
+            acc[d[lo:hi] - start] += w[lo:hi, None] * table.vectors[row]
+        out[start:end] = unit_int8(acc)
+    return out
 
 
 def unit_int8(vectors: np.ndarray) -> np.ndarray:
@@ -174,7 +194,9 @@ def neighbours(
     skip = set(exclude)
     names = table.names
     out: dict[str, float] = {}
-    for j in np.argsort(-sims)[: count * 8 + len(skip)].tolist():
+    take = min(len(sims), count * 8 + len(skip))
+    best = np.argpartition(-sims, take - 1)[:take] if take else np.zeros(0, dtype=np.int64)
+    for j in best[np.argsort(-sims[best])].tolist():
         term = names[j]
         if sims[j] <= 0 or len(out) >= count:
             break

@@ -151,3 +151,18 @@ def test_everything_works_without_javascript(browser: Any, site: str) -> None:
         assert in_viewport(pg, "#" + fragment)
     finally:
         context.close()
+
+
+def test_the_match_control_switches_to_meaning(page: Any, site: str) -> None:
+    """The select beside sort submits itself; a hit found by meaning says so, unhighlighted."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(site + "/search?q=rebellion")
+    assert page.locator(".hit").count() == 0  # no paragraph holds the word
+    assert page.input_value("#f-mode") == "hybrid"
+    page.select_option("#f-mode", "semantic")
+    page.wait_for_url(re.compile(r"mode=semantic"))
+    hit = page.locator(".hit").first
+    assert "related in meaning" in hit.inner_text()
+    assert hit.locator(".snippet mark").count() == 0
+    assert "uprising" in hit.inner_text().lower()
+    page.screenshot(path=str(SHOTS / "meaning.png"), full_page=False)

@@ -150,3 +150,19 @@ def test_an_index_without_vectors_is_searched_by_words_and_says_so(
     assert [h.article_id for h in page.hits] == ["match"]
     assert page.notice == NO_VECTORS
     assert not page.hits[0].meaning
+
+
+def test_vectors_summed_a_chunk_at_a_time_are_the_same(
+    table: semantic.TermVectors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(3)
+    terms = [t.encode() for t in ("heart", "vote", "oil", "singer", "crude", "zzqxv")]
+    postings: dict[str, dict[bytes, tuple[Any, Any, Any]]] = {"text": {}, "title": {}}
+    for t in terms:
+        docs = np.sort(rng.choice(50, size=int(rng.integers(1, 30)), replace=False))
+        counts = rng.integers(1, 4, size=len(docs))
+        postings["text"][t] = (array("I", docs.tolist()), array("H", counts.tolist()), array("H"))
+    whole = semantic.paragraph_vectors(postings, 50, table)
+    monkeypatch.setattr(semantic, "CHUNK_DOCS", 7)
+    assert np.array_equal(semantic.paragraph_vectors(postings, 50, table), whole)
+    assert whole.any()
