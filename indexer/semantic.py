@@ -76,11 +76,15 @@ def term_vectors(stemmer: str, path: Path = TABLE_FILE) -> TermVectors | None:
         return found
 
 
+#: Words turned into float at a time while the table is grouped by stem (bounds the load's memory).
+_LOAD_BLOCK = 4096
+
+
 def _load(stemmer: str, path: Path) -> TermVectors:
     with np.load(path) as data:
         words = data["words"]
-        vectors = data["vectors"].astype(np.float32)
-        vectors *= data["scale"][:, None]
+        rows = data["vectors"]  # int8: kept as read, turned into float a block at a time
+        scale = data["scale"].astype(np.float32)
         freq = data["frequency"].astype(np.float32) + np.float32(1e-12)
         # the table carries each word's stem by the shipped stemmers (stemming 60,000
         # words takes seconds); another stemmer is applied here
@@ -89,12 +93,15 @@ def _load(stemmer: str, path: Path) -> TermVectors:
     if stems is None:
         fn = STEM_FUNCTIONS[stemmer]
         stems = np.array([fn(w) for w in words.tolist()])
-    keep = np.array(["'" not in w and w not in STOPWORDS for w in words.tolist()], dtype=bool)
+    keep = np.flatnonzero([("'" not in w and w not in STOPWORDS) for w in words.tolist()])
     terms, inverse = np.unique(stems[keep], return_inverse=True)
     weights = np.zeros(len(terms), dtype=np.float32)
     np.add.at(weights, inverse, freq[keep])
-    out = np.zeros((len(terms), vectors.shape[1]), dtype=np.float32)
-    np.add.at(out, inverse, vectors[keep] * freq[keep][:, None])
+    out = np.zeros((len(terms), rows.shape[1]), dtype=np.float32)
+    for start in range(0, len(keep), _LOAD_BLOCK):
+        part = keep[start : start + _LOAD_BLOCK]
+        block = rows[part].astype(np.float32) * (scale[part] * freq[part])[:, None]
+        np.add.at(out, inverse[start : start + _LOAD_BLOCK], block)
     out /= weights[:, None]
     names = tuple(str(t) for t in terms.tolist())
     norms = np.linalg.norm(out, axis=1).astype(np.float32)
