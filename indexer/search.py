@@ -365,7 +365,7 @@ def run(
     # page, hits (from the shards that hold them)
     positions = chosen[(page - 1) * per_page : limit]
     hits, unfetched = fetch_hits(shards, spec, merged, positions, terms, request)
-    if vector is not None:
+    if neighbours:  # only semantic adds paragraphs that may hold none of the words
         hits = tuple(
             replace(h, meaning=not has_match(f"{h.title}\n{h.text}", terms, config.stemmer))
             for h in hits

@@ -169,8 +169,13 @@ def unit_int8(vectors: np.ndarray) -> np.ndarray:
 
 
 def cosines(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Cosine of each stored int8 row with a unit float query vector."""
-    out: np.ndarray = (rows.astype(np.float32) @ query) / _UNIT
+    """Cosine of each stored int8 row with a unit float query vector.
+
+    In float64: a float32 product's last bits depend on how many rows BLAS is
+    given (its kernels and threads split the sums differently), and a page must
+    not depend on how many shards its candidates came from.
+    """
+    out: np.ndarray = (rows.astype(np.float64) @ query.astype(np.float64)) / _UNIT
     return out
 
 
