@@ -166,3 +166,22 @@ def test_vectors_summed_a_chunk_at_a_time_are_the_same(
     monkeypatch.setattr(semantic, "CHUNK_DOCS", 7)
     assert np.array_equal(semantic.paragraph_vectors(postings, 50, table), whole)
     assert whole.any()
+
+
+def test_a_distilled_table_is_read_back_grouped_by_stem(tmp_path: Any) -> None:
+    """The distiller's reduction and file, without the model (random vectors stand in)."""
+    from indexer import distill
+
+    words = ["protest", "protests", "protesters", "harbour", "the", "don't", *map(str, range(40))]
+    raw = np.random.default_rng(5).standard_normal((len(words), 64)).astype(np.float32)
+    freq = np.linspace(1e-3, 1e-6, len(words))
+    path = tmp_path / "table.npz"
+    assert distill.write_table(path, words, freq, raw, dims=16) == path.stat().st_size
+    table = semantic.term_vectors("snowball", path)
+    assert table is not None and table.dims == 16
+    assert "protest" in table.rows and "protesters" not in table.rows  # one row per stem
+    assert "the" not in table.rows and "don't" not in table.rows  # stop words, apostrophes
+    porter = semantic.term_vectors("porter", path)
+    assert porter is not None and "harbour" in porter.rows
+    rows, scale = distill.quantize(distill.reduce(raw, removed=2, dims=16))
+    assert rows.dtype == np.int8 and np.abs(rows).max() == 127 and scale.shape == (len(words),)
