@@ -23,40 +23,32 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Sort:
-    """One order results can come in."""
+class Choice:
+    """One entry of a registry of named choices: its name, its label in the web form, its help."""
 
     name: str
     label: str
     help: str
 
 
-SORTS: tuple[Sort, ...] = (
-    Sort("relevance", "Best match", "paragraphs holding every word first, then by BM25 score"),
-    Sort("newest", "Newest first", "by the article's date, newest first"),
-    Sort("oldest", "Oldest first", "by the article's date, oldest first"),
+#: The orders results can come in.
+SORTS: tuple[Choice, ...] = (
+    Choice("relevance", "Best match", "paragraphs holding every word first, then by BM25 score"),
+    Choice("newest", "Newest first", "by the article's date, newest first"),
+    Choice("oldest", "Oldest first", "by the article's date, oldest first"),
 )
 SORT_NAMES: tuple[str, ...] = tuple(s.name for s in SORTS)
 
 
-@dataclass(frozen=True)
-class Mode:
-    """One way of matching a query to paragraphs."""
-
-    name: str
-    label: str
-    help: str
-
-
 #: How a query is matched (``search(..., mode=...)``, ``--mode``, the web form's control).
-MODES: tuple[Mode, ...] = (
-    Mode("lexical", "Words", "by the query's words (BM25)"),
-    Mode(
+MODES: tuple[Choice, ...] = (
+    Choice("lexical", "Words", "by the query's words (BM25)"),
+    Choice(
         "hybrid",
         "Words and meaning",
         "by the query's words and by meaning: BM25 fused with static e5 vectors",
     ),
-    Mode(
+    Choice(
         "semantic",
         "Meaning",
         "by meaning: the candidates of words and their nearest terms, ranked by cosine",
@@ -67,21 +59,12 @@ MODE_NAMES: tuple[str, ...] = tuple(m.name for m in MODES)
 DEFAULT_MODE = "hybrid"
 
 
-@dataclass(frozen=True)
-class Interval:
-    """One length of period trends can count by."""
-
-    name: str
-    label: str
-    help: str
-
-
 #: The trends' periods (``engine.trends``, ``manage.py trends --interval``, the /trends form).
-INTERVALS: tuple[Interval, ...] = (
-    Interval("day", "Day", "one point per calendar day"),
-    Interval("week", "Week", "ISO weeks, Monday to Sunday (labelled 1987-W10)"),
-    Interval("month", "Month", "calendar months (labelled 1987-03)"),
-    Interval("year", "Year", "calendar years"),
+INTERVALS: tuple[Choice, ...] = (
+    Choice("day", "Day", "one point per calendar day"),
+    Choice("week", "Week", "ISO weeks, Monday to Sunday (labelled 1987-W10)"),
+    Choice("month", "Month", "calendar months (labelled 1987-03)"),
+    Choice("year", "Year", "calendar years"),
 )
 INTERVAL_NAMES: tuple[str, ...] = tuple(i.name for i in INTERVALS)
 
