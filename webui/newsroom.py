@@ -33,6 +33,7 @@ from indexer.request import INTERVAL_NAMES, INTERVALS, parse_since
 from .views import (
     FILTERS,
     SearchArgs,
+    _choice_arg,
     _int_arg,
     _since_arg,
     _text_arg,
@@ -157,13 +158,7 @@ def trend_args() -> TrendArgs:
             description=f"Compare at most {MAX_TREND_QUERIES} queries at once "
             f"(this asks for {len(queries)}): drop some.",
         )
-    interval = request.args.get("interval", "").strip() or "month"
-    if interval not in INTERVAL_NAMES:
-        abort(
-            400,
-            description=f"interval must be one of {', '.join(INTERVAL_NAMES)}, "
-            f"not {interval[:30]!r}.",
-        )
+    interval = _choice_arg("interval", INTERVAL_NAMES, "month")
     counts = request.args.get("counts", "").strip()
     if counts not in ("", "0", "1"):
         abort(400, description=f"counts must be 1 (or left out), not {counts[:30]!r}.")

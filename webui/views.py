@@ -170,6 +170,14 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
+def _choice_arg(name: str, names: tuple[str, ...], default: str) -> str:
+    """A parameter that must be one of a registry's names (a 400 naming them otherwise)."""
+    value = request.args.get(name, "").strip() or default
+    if value not in names:
+        abort(400, description=f"{name} must be one of {', '.join(names)}, not {value[:30]!r}.")
+    return value
+
+
 def _query_arg() -> str:
     q = request.args.get("q", "")
     if "\x00" in q:
@@ -223,9 +231,7 @@ def search_args(default_sort: str = "relevance") -> SearchArgs:
     group = request.args.get("group", "article").strip() or "article"
     if group not in GROUPS:
         abort(400, description=f"group must be 'article' or 'paragraph', not {group[:30]!r}.")
-    sort = request.args.get("sort", "").strip() or default_sort
-    if sort not in SORT_NAMES:
-        abort(400, description=f"sort must be one of {', '.join(SORT_NAMES)}, not {sort[:30]!r}.")
+    sort = _choice_arg("sort", SORT_NAMES, default_sort)
     similar = request.args.get("similar", "").strip()
     if similar not in ("", "show"):
         abort(400, description=f"similar must be 'show' (or left out), not {similar[:30]!r}.")
@@ -235,9 +241,7 @@ def search_args(default_sort: str = "relevance") -> SearchArgs:
     exact = request.args.get("exact", "").strip()
     if exact not in ("", "0", "1"):
         abort(400, description=f"exact must be 1 (or left out), not {exact[:30]!r}.")
-    mode = request.args.get("mode", "").strip() or DEFAULT_MODE
-    if mode not in MODE_NAMES:
-        abort(400, description=f"mode must be one of {', '.join(MODE_NAMES)}, not {mode[:30]!r}.")
+    mode = _choice_arg("mode", MODE_NAMES, DEFAULT_MODE)
     return SearchArgs(
         q, page, per_page, group, sort, ordered, similar == "show", exact == "1", _since_arg(), mode
     )
