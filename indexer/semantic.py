@@ -84,8 +84,8 @@ def _load(stemmer: str, path: Path) -> TermVectors:
     with np.load(path) as data:
         words = data["words"]
         rows = data["vectors"]  # int8: kept as read, turned into float a block at a time
-        scale = data["scale"].astype(np.float32)
-        freq = data["frequency"].astype(np.float32) + np.float32(1e-12)
+        scale = data["scale"]
+        freq = data["frequency"]
         # the table carries each word's stem by the shipped stemmers (stemming 60,000
         # words takes seconds); another stemmer is applied here
         key = f"stems.{stemmer}"
@@ -93,6 +93,18 @@ def _load(stemmer: str, path: Path) -> TermVectors:
     if stems is None:
         fn = STEM_FUNCTIONS[stemmer]
         stems = np.array([fn(w) for w in words.tolist()])
+    return group(words, rows, scale, freq, stems)
+
+
+def group(
+    words: np.ndarray, rows: np.ndarray, scale: np.ndarray, freq: np.ndarray, stems: np.ndarray
+) -> TermVectors:
+    """One row per stem: the frequency-weighted mean of its words' rows (``rows * scale``).
+
+    Stop words and words with an apostrophe get no row (the index has no such terms).
+    """
+    freq = freq.astype(np.float32) + np.float32(1e-12)
+    scale = scale.astype(np.float32)
     keep = np.flatnonzero([("'" not in w and w not in STOPWORDS) for w in words.tolist()])
     terms, inverse = np.unique(stems[keep], return_inverse=True)
     weights = np.zeros(len(terms), dtype=np.float32)

@@ -176,7 +176,9 @@ def test_a_distilled_table_is_read_back_grouped_by_stem(tmp_path: Any) -> None:
     raw = np.random.default_rng(5).standard_normal((len(words), 64)).astype(np.float32)
     freq = np.linspace(1e-3, 1e-6, len(words))
     path = tmp_path / "table.npz"
-    assert distill.write_table(path, words, freq, raw, dims=16) == path.stat().st_size
+    assert distill.write_table(path, words, freq, distill.reduce(raw, dims=16)) == (
+        path.stat().st_size
+    )
     table = semantic.term_vectors("snowball", path)
     assert table is not None and table.dims == 16
     assert "protest" in table.rows and "protesters" not in table.rows  # one row per stem
@@ -185,3 +187,34 @@ def test_a_distilled_table_is_read_back_grouped_by_stem(tmp_path: Any) -> None:
     assert porter is not None and "harbour" in porter.rows
     rows, scale = distill.quantize(distill.reduce(raw, removed=2, dims=16))
     assert rows.dtype == np.int8 and np.abs(rows).max() == 127 and scale.shape == (len(words),)
+
+
+def test_fitting_moves_paragraph_vectors_towards_the_models() -> None:
+    """The fit lowers the gap to the model's paragraph vectors; unseen words stay put."""
+    from indexer import distill
+
+    rng = np.random.default_rng(11)
+    vocab = ["harbour", "ship", "cargo", "storm", "vote", "ballot", "senate", "league", "goal"]
+    words = [*vocab, "unseen"]
+    rows = rng.standard_normal((len(words), 8)).astype(np.float32)
+    freq = np.full(len(words), 1e-5)
+    # the "model" sees each word with a context the words-alone vectors do not carry
+    truth = rows + rng.standard_normal(rows.shape).astype(np.float32)
+    texts = [" ".join(rng.choice(vocab, size=6)) for _ in range(300)]
+
+    def gap(table_rows: np.ndarray, targets: np.ndarray) -> float:
+        grouped = semantic.group(
+            np.array(words), table_rows, np.ones(len(words)), freq, np.array(words)
+        )
+        out = []
+        for text, target in zip(texts, targets, strict=True):
+            v = grouped.weighted_sum({t: 1.0 for t in text.split()})
+            assert v is not None
+            out.append(float(v @ target / np.linalg.norm(target)))
+        return float(np.mean(out))
+
+    index = {w: i for i, w in enumerate(words)}
+    targets = np.array([truth[[index[w] for w in t.split()]].sum(axis=0) for t in texts])
+    fitted = distill.fit(words, rows, freq, texts, targets, ridge=0.1)
+    assert gap(fitted, targets) > gap(rows, targets) + 0.05
+    assert np.array_equal(fitted[index["unseen"]], rows[index["unseen"]])
