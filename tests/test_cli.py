@@ -140,3 +140,17 @@ def test_export_and_related(runner: CliRunner, seed_config: IndexConfig) -> None
     assert len(lines) == header + 1 + 3
     related = runner.invoke(cli, ["related", SEED_ID, "--json", *locate(seed_config)])
     assert related.exit_code == 0 and json.loads(related.output) == []  # nothing else in the seeds
+
+
+def test_distill_refuses_a_fitting_corpus_without_paragraphs(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Checked before the model runs (minutes), and nothing is written."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "short.txt").write_text("A headline\n\nToo short to fit.\n", encoding="utf-8")
+    out = tmp_path / "table.npz"
+    result = runner.invoke(cli, ["distill", "--out", str(out), "--fit-corpus", str(corpus)])
+    assert result.exit_code == 1, result.output
+    assert "no paragraph of at least 8 words" in result.output and "Traceback" not in result.output
+    assert not out.exists()
