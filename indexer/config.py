@@ -63,10 +63,10 @@ class IndexConfig:
         0.4, "Hybrid search: weight of meaning (cosine) against words (BM25), 0 to 1."
     )
     semantic_neighbours: int = _setting(
-        10, "Hybrid and semantic search: nearest index terms (by meaning) added to the query."
+        10, "Semantic search: nearest index terms (by meaning) whose matches are added."
     )
     semantic_neighbour_weight: float = _setting(
-        0.3, "Hybrid and semantic search: an added term's weight per unit of similarity."
+        0.3, "Semantic search: an added term's weight per unit of similarity."
     )
     semantic_depth: int = _setting(
         100, "Hybrid and semantic search: best candidates by words that are re-ranked by meaning."

@@ -141,6 +141,11 @@ NO_VECTORS = (
 NO_MEANING = "No word of the query is in the vector table: searched by words."
 
 
+def _joined(notice: str | None, more: str | None) -> str | None:
+    """Both notices, one after the other, or whichever there is."""
+    return f"{notice} {more}" if notice and more else notice or more
+
+
 def meaning_of(
     searcher: Searcher, words: str, terms: frozenset[str], config: IndexConfig, near: bool
 ) -> tuple[np.ndarray | None, dict[str, float], str | None]:
@@ -322,7 +327,7 @@ def run(
             # (hybrid keeps the words' matches: static vectors are too coarse to add safely)
             near = request.mode == "semantic" and is_plain(r.words)
             vector, neighbours, why = meaning_of(searcher, r.words, terms, config, near)
-            notice = f"{notice} {why}" if notice and why else notice or why
+            notice = _joined(notice, why)
     limit = page * per_page
     want = max(limit, config.semantic_depth) if vector is not None else limit
     spec = QuerySpec(
@@ -355,7 +360,7 @@ def run(
             near_found = merge(shards.query(near_spec), near_spec)
             shards.forget(near_spec.qid)  # never fetched: its hits are fetched with the words'
         merged, why = rerank(merged, near_found, spec, request, config)
-        notice = f"{notice} {why}" if notice and why else notice or why
+        notice = _joined(notice, why)
     chosen = top_positions(merged.ids, merged.keys, merged.groups, request.per_article or 1, limit)
     if merged.total_exact:
         shown = min(merged.shown, config.max_results)

@@ -11,9 +11,9 @@ a query in the whole index, so no pass over the archive is needed.
 
 Vectors are int8 rows of unit length (x 127), one per document, in the
 segment's sidecar (``doc.vec``); a search reads only its candidates' rows.
-A query in ``hybrid`` mode is the lexical query plus its nearest index terms
-(neighbour words), and its candidates are ranked by ``(1 - alpha) * bm25 /
-max(bm25) + alpha * cosine``; ``semantic`` ranks the same candidates by cosine.
+In ``hybrid`` mode the words' best candidates are ranked by ``(1 - alpha) *
+bm25 / max(bm25) + alpha * cosine``; ``semantic`` adds the best matches of the
+query's nearest index terms (neighbour words) and ranks them all by cosine.
 """
 
 from __future__ import annotations
