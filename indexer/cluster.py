@@ -1,11 +1,12 @@
 """Byline on a Ray cluster: the index's segments searched by actors, as shards of one search.
 
-Ray does what a cluster needs and Byline does not re-invent: it places the
-actors on the nodes (spread over them), restarts an actor that dies, retries
-a call once on the restarted actor, and finds named actors again after the
-coordinator restarts. Byline cuts the index into shards (a few segments each)
-and merges their answers exactly as it merges one in-process shard
-(:mod:`indexer.search`), with statistics merged once per generation
+Ray does what a cluster needs and Byline does not re-invent: it runs the
+actors on the nodes Byline names (round robin over the live ones), restarts an
+actor that dies, and finds named actors again after the coordinator restarts.
+A call whose actor died is sent once more, to the restarted actor, or to one
+started again on a live node when its node is gone. Byline cuts the index
+into shards (a few segments each) and merges their answers exactly as it
+merges one in-process shard (:mod:`indexer.search`), with statistics merged once per generation
 (:mod:`indexer.stats`): the same pages, scores and counts as one machine.
 
 The index folder is on a filesystem every node mounts at the same path (NFS
@@ -32,6 +33,7 @@ import numpy as np
 
 try:
     import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 except ImportError as exc:  # pragma: no cover - the extra is not installed
     raise ImportError(
         "clustered search needs Ray: pip install 'byline[cluster]' (or pip install ray)"
@@ -56,6 +58,7 @@ _LOST: tuple[type[BaseException], ...] = (
     ray.exceptions.ObjectLostError,
     ray.exceptions.WorkerCrashedError,
     ray.exceptions.NodeDiedError,
+    ray.exceptions.ActorUnschedulableError,  # its node died (the placement is hard)
 )
 
 
@@ -79,6 +82,25 @@ def connect(setting: str) -> None:
             f"cannot reach the Ray cluster {setting!r} ({exc}); start it with "
             "`ray start --head` or check the address"
         ) from None
+
+
+def _live_nodes() -> list[str]:
+    """The ids of the cluster's live nodes, in a fixed order (so shard n's home is stable)."""
+    return sorted(str(n["NodeID"]) for n in ray.nodes() if n.get("Alive"))
+
+
+def _placement(nodes: list[str], n: int) -> Any:
+    """Shard ``n``'s node: round robin over the live ones, so the shards are spread for certain.
+
+    Ray's ``SPREAD`` (and a *soft* node affinity, measured with Ray 2.60) is a hint that
+    actors reserving no CPU may all ignore for one node. The affinity is therefore hard: an
+    actor killed on a live node restarts there, and one whose node died becomes
+    unschedulable, which frees its name for :meth:`Coordinator.actor` to start it again on
+    a live node.
+    """
+    if not nodes:
+        return "SPREAD"
+    return NodeAffinitySchedulingStrategy(nodes[n % len(nodes)], soft=False)
 
 
 # --- the shard actors ---------------------------------------------------------------------------
@@ -198,8 +220,11 @@ class RayShards:
         starts: np.ndarray,
         shard_of_segment: np.ndarray,
         timeout: float,
+        refind: Callable[[int], Any],
     ) -> None:
         self.actors = actors
+        #: Shard n's actor found again by name, or started anew on a live node if it is dead.
+        self.refind = refind
         self.assignments = assignments
         self.stats_ref = stats_ref
         self.starts = starts
@@ -218,17 +243,22 @@ class RayShards:
         owners: np.ndarray = self.shard_of_segment[segment]
         return owners
 
-    def _gather(self, refs: list[Any], again: Callable[[int], Any]) -> list[Any]:
+    def _gather(
+        self, refs: list[Any], again: Callable[[int], Any], shards: Sequence[int] | None = None
+    ) -> list[Any]:
         """Each call's result; None where the shard did not answer.
 
-        A call whose actor died is sent once more (to the actor Ray restarted);
-        a call still running at the timeout is not: sending it again would only
-        queue a second copy behind the first.
+        A call whose actor died is sent once more, to the actor Ray restarted
+        (and, when its node is gone, once to one started again on a live node); a call
+        still running at the timeout is not: sending it again would only queue
+        a second copy behind the first. ``shards[i]`` is call i's shard (the
+        i-th by default).
         """
         out: list[Any] = [None] * len(refs)
         deadline = time.monotonic() + self.timeout
         for i, ref in enumerate(refs):
-            for attempt in range(2):
+            retried = refound = False
+            while True:
                 try:
                     out[i] = ray.get(ref, timeout=max(0.1, deadline - time.monotonic()))
                     break
@@ -236,10 +266,18 @@ class RayShards:
                     log.warning("shard %d did not answer within %.1fs", i, self.timeout)
                     break
                 except _LOST as exc:
-                    if attempt:
+                    # its node is gone (Ray cannot restart it there): start it on a live one
+                    gone = isinstance(exc, ray.exceptions.ActorUnschedulableError)
+                    if refound if gone else retried:
                         log.warning("shard %d did not answer: %s", i, type(exc).__name__)
                         self.lost = True
                         break
+                    if gone:
+                        n = shards[i] if shards is not None else i
+                        self.actors[n] = self.refind(n)
+                        refound = True
+                    else:
+                        retried = True
                     ref = again(i)
                     deadline = max(deadline, time.monotonic() + self.timeout)
                 except LookupError:  # a restarted actor no longer knows the query
@@ -263,7 +301,7 @@ class RayShards:
             i = asked[n]
             return getattr(self.actors[i], method).remote(self.assignments[i], specs[i])
 
-        found = self._gather([call(n) for n in range(len(asked))], call)
+        found = self._gather([call(n) for n in range(len(asked))], call, asked)
         out: list[ShardFetched | None] = [None] * len(specs)
         for i, f in zip(asked, found, strict=True):
             out[i] = f
@@ -301,22 +339,17 @@ class Coordinator:
         self._key: str | None = None
         self._cpus: tuple[float, int] | None = None  # (when asked, the cluster's CPUs)
 
-    def _actors(self, count: int) -> list[Any]:
-        """The index's named actors, made if missing (detached: they outlive this process)."""
+    def actor(self, n: int, nodes: list[str] | None = None) -> Any:
+        """The index's shard ``n`` actor, started if missing (detached: it outlives us)."""
         tag = hashlib.blake2b(str(self.config.index_dir).encode(), digest_size=6).hexdigest()
         settings = {k: v for k, v in _plain_settings(self.config).items() if k != "cluster"}
-        actors = []
-        for n in range(count):
-            actors.append(
-                ShardActor.options(  # type: ignore[attr-defined]
-                    name=f"byline-{tag}-{n}",
-                    namespace=NAMESPACE,
-                    lifetime="detached",
-                    get_if_exists=True,
-                    scheduling_strategy="SPREAD",
-                ).remote(str(self.config.index_dir), settings)
-            )
-        return actors
+        return ShardActor.options(  # type: ignore[attr-defined]
+            name=f"byline-{tag}-{n}",
+            namespace=NAMESPACE,
+            lifetime="detached",
+            get_if_exists=True,
+            scheduling_strategy=_placement(_live_nodes() if nodes is None else nodes, n),
+        ).remote(str(self.config.index_dir), settings)
 
     def shards(self, searcher: Any, name: str) -> RayShards:
         """The shards for the generation ``searcher`` has open (re-split when it changed)."""
@@ -342,7 +375,8 @@ class Coordinator:
                     tuple(int(starts[i]) for i in mine),
                 )
             )
-        actors = self._actors(count)
+        nodes = _live_nodes()
+        actors = [self.actor(n, nodes) for n in range(count)]
         parts = ray.get(
             [a.stats_part.remote(asg) for a, asg in zip(actors, assignments, strict=True)],
             timeout=max(60.0, self.config.cluster_timeout * 6),
@@ -355,6 +389,7 @@ class Coordinator:
             starts.astype(np.int64),
             shard_of_segment.astype(np.int64),
             self.config.cluster_timeout,
+            self.actor,
         )
         with self._lock:
             self._shards, self._key = shards, key
