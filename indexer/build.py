@@ -33,7 +33,7 @@ import numpy as np
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
-from . import duplicates, failpoints, storage, whoosh_internals, writers
+from . import duplicates, failpoints, semantic, storage, whoosh_internals, writers
 from .columns import DUP_SUFFIX, DocTable, doc_table
 from .config import IndexConfig
 from .errors import BylineError, IndexCorrupt, IndexMissing
@@ -70,8 +70,11 @@ def reindex(
             if schema_stemmer(ix.schema) != config.stemmer:
                 log.warning("stemmer changed to %s: rebuilding the whole index", config.stemmer)
                 full = True
-            elif set(ix.schema.names()) != FIELD_NAMES or not _has_sidecars(ix):
+            elif set(ix.schema.names()) != FIELD_NAMES or (made := _vector_tables(ix)) is None:
                 log.warning("the index was built by another version of Byline: rebuilding it")
+                full = True
+            elif made - {semantic.table_digest()}:
+                log.warning("the word-vector table changed: rebuilding the whole index")
                 full = True
         except IndexMissing:
             full = True
@@ -111,18 +114,22 @@ def reindex(
         return stats
 
 
-def _has_sidecars(ix: FileIndex) -> bool:
-    """Whether every segment's sidecar opens (an index of an older Byline has none)."""
+def _vector_tables(ix: FileIndex) -> set[str] | None:
+    """The tables the segments' vectors came from, or None if a sidecar does not open
+    (an index of an older Byline has none)."""
     from .columns import segment_files, segment_readers
     from .sidecar import Sidecar
 
+    made: set[str] = set()
     with ix.searcher() as s:
         for reader, _ in segment_readers(s.reader()):
             try:
-                Sidecar(segment_files(reader)[0]).close()
+                side = Sidecar(segment_files(reader)[0])
             except SidecarError:
-                return False
-    return True
+                return None
+            made.add(str(side.meta.get("vectors", "unknown")))
+            side.close()
+    return made
 
 
 def _procs(config: IndexConfig) -> int:

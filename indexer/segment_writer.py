@@ -342,6 +342,7 @@ class SegmentBuilder:
                     "docs": self.docs,
                     "articles": len(self._article_ids),
                     "stemmer": schema_stemmer(self.schema),
+                    "vectors": semantic.table_digest() if table is not None else "none",
                 }
             )
         except BaseException:

@@ -18,6 +18,7 @@ query's nearest index terms (neighbour words) and ranks them all by cosine.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -67,14 +68,40 @@ _LOCK = threading.Lock()
 _TABLES: dict[tuple[str, str], TermVectors | None] = {}
 
 
-def term_vectors(stemmer: str, path: Path = TABLE_FILE) -> TermVectors | None:
+def term_vectors(stemmer: str, path: Path | None = None) -> TermVectors | None:
     """The table grouped by ``stemmer``'s stems (once per process), or None without a table."""
+    path = path or TABLE_FILE
     key = (stemmer, str(path))
     with _LOCK:
         if key in _TABLES:
             return _TABLES[key]
         found = _TABLES[key] = _load(stemmer, path) if path.exists() else None
         return found
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def table_digest(path: Path | None = None) -> str:
+    """Which table makes the vectors (a digest of its file, ``"none"`` without one).
+
+    Each segment records it, so an index whose vectors came from another table (after
+    ``manage.py distill``, or an upgrade that ships a new one) is rebuilt, not mixed.
+    """
+    path = path or TABLE_FILE
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "none"
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _LOCK:
+        if key not in _DIGESTS:
+            h = hashlib.blake2b(digest_size=8)
+            with path.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            _DIGESTS[key] = h.hexdigest()
+        return _DIGESTS[key]
 
 
 #: Words turned into float at a time while the table is grouped by stem (bounds the load's memory).

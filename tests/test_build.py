@@ -151,6 +151,31 @@ def test_changing_the_stemmer_rebuilds(newsroom: SearchEngine) -> None:
     porter.close()
 
 
+def test_a_new_vector_table_rebuilds_instead_of_mixing_vectors(
+    newsroom: SearchEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``manage.py distill`` replaces the table, no segment keeps the old one's vectors."""
+    import numpy as np
+
+    from indexer import distill, semantic
+
+    newsroom.reindex()
+    assert not newsroom.reindex().full  # same table: nothing to do
+    words = ["protesters", "fuel", "prices", "beijing", "unrest", "cup", "final", "mayor"]
+    rows = np.random.default_rng(3).standard_normal((len(words), 16)).astype(np.float32)
+    path = tmp_path / "other.npz"
+    distill.write_table(path, words, np.linspace(1e-3, 1e-5, len(words)), rows)
+    monkeypatch.setattr(semantic, "TABLE_FILE", path)
+    assert semantic.table_digest() != semantic.table_digest(distill.TABLE_FILE)
+    again = SearchEngine(newsroom.config)
+    stats = again.reindex()
+    assert stats.full and stats.unchanged == 0
+    page = again.search("unrest", mode="semantic")  # the new table's 16 dimensions, read back
+    assert {h.article_id for h in page.hits} >= {"world/kazakh", "world/china"}
+    assert not again.reindex().full  # recorded: the next reindex is incremental again
+    again.close()
+
+
 def test_a_second_reindex_fails_at_once_with_index_locked(newsroom: SearchEngine) -> None:
     newsroom.reindex()
     with storage.reindex_lock(newsroom.config.index_dir, "full rebuild"):
