@@ -114,22 +114,14 @@ def reindex(
         return stats
 
 
-def _vector_tables(ix: FileIndex) -> set[str] | None:
+def _vector_tables(ix: FileIndex) -> frozenset[str] | None:
     """The tables the segments' vectors came from, or None if a sidecar does not open
     (an index of an older Byline has none)."""
-    from .columns import segment_files, segment_readers
-    from .sidecar import Sidecar
-
-    made: set[str] = set()
     with ix.searcher() as s:
-        for reader, _ in segment_readers(s.reader()):
-            try:
-                side = Sidecar(segment_files(reader)[0])
-            except SidecarError:
-                return None
-            made.add(str(side.meta.get("vectors", "unknown")))
-            side.close()
-    return made
+        try:
+            return doc_table(s).vector_tables
+        except SidecarError:
+            return None
 
 
 def _procs(config: IndexConfig) -> int:

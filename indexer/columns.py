@@ -72,6 +72,8 @@ class SegmentColumns:
         self.key = segment_key(reader)
         self.docs = int(self.side.meta["docs"])
         self.articles = int(self.side.meta["articles"])
+        #: Which vector table made the segment's paragraph vectors (``semantic.table_digest``).
+        self.vectors_from = str(self.side.meta.get("vectors", "unknown"))
         self._arrays: dict[str, np.ndarray] = {}
         self._fields: dict[str, FieldPostings] = {}
         self._lock = threading.Lock()
@@ -210,6 +212,8 @@ class DocTable:
         #: Global code of each segment's first article (codes are 1-based).
         self.article_offsets = np.concatenate(([1], 1 + np.cumsum(counts, dtype=np.int64)))[:-1]
         self.articles = int(sum(counts))
+        #: The vector tables the segments' paragraph vectors came from (one, unless it changed).
+        self.vector_tables = frozenset(s.vectors_from for s in self.segments)
 
     def _join(self, name: str, dtype: Any) -> np.ndarray:
         def build() -> np.ndarray:

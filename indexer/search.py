@@ -37,6 +37,7 @@ from whoosh.searching import Searcher
 
 from . import filters, semantic
 from .analysis import analyze
+from .columns import doc_table
 from .config import IndexConfig
 from .errors import ClusterError, QueryError
 from .facets import FacetCounts, coverage_of, facet_lists
@@ -139,6 +140,11 @@ NO_VECTORS = (
     "without the vector table): searched by words. Rebuild it with reindex --full."
 )
 NO_MEANING = "No word of the query is in the vector table: searched by words."
+STALE_VECTORS = (
+    "This index's paragraph vectors were made with another vector table than the one "
+    "installed (it was replaced by distill, or by an upgrade): searched by words. "
+    "Run reindex to make them again."
+)
 
 
 def _joined(notice: str | None, more: str | None) -> str | None:
@@ -153,6 +159,9 @@ def meaning_of(
     table = semantic.term_vectors(config.stemmer)
     if table is None:
         return None, {}, NO_VECTORS
+    # two tables' cosines are not comparable (segments without vectors are said below)
+    if doc_table(searcher).vector_tables - {semantic.table_digest(), "none"}:
+        return None, {}, STALE_VECTORS
     analyzed = analyze(words, config.stemmer) or sorted(terms)
     df = {t: searcher.doc_frequency("text", t) for t in set(analyzed)}
     total = int(searcher.reader().field_length("text"))

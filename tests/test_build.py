@@ -168,9 +168,13 @@ def test_a_new_vector_table_rebuilds_instead_of_mixing_vectors(
     monkeypatch.setattr(semantic, "TABLE_FILE", path)
     assert semantic.table_digest() != semantic.table_digest(distill.TABLE_FILE)
     again = SearchEngine(newsroom.config)
+    stale = again.search("unrest")  # before the reindex: by words, and it says why
+    assert stale.notice is not None and "another vector table" in stale.notice
+    assert {h.article_id for h in stale.hits} == {"world/kazakh", "world/china"}
     stats = again.reindex()
     assert stats.full and stats.unchanged == 0
     page = again.search("unrest", mode="semantic")  # the new table's 16 dimensions, read back
+    assert page.notice is None
     assert {h.article_id for h in page.hits} >= {"world/kazakh", "world/china"}
     assert not again.reindex().full  # recorded: the next reindex is incremental again
     again.close()
