@@ -215,9 +215,18 @@ def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def write_table(
-    path: Path, words: list[str], freq: np.ndarray, rows: np.ndarray, made: str = ""
+    path: Path,
+    words: list[str],
+    freq: np.ndarray,
+    rows: np.ndarray,
+    made: str = "",
+    space: Projection | None = None,
 ) -> int:
-    """Quantize ``rows`` (one per word, in the table's space) into ``path``; the file's size."""
+    """Quantize ``rows`` (one per word, in the table's space) into ``path``; the file's size.
+
+    ``space`` (the model's space -> the table's) is kept with the rows, so a query
+    embedded by the model at search time lands in the same space.
+    """
     vectors, scale = quantize(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -234,6 +243,9 @@ def write_table(
     }
     for name, fn in STEMMED.items():
         arrays[f"stems.{name}"] = np.array([fn(w) for w in words])
+    if space is not None:
+        arrays["projection.mean"] = space.mean.astype(np.float32)
+        arrays["projection.basis"] = space.basis.astype(np.float32)
     with tmp.open("wb") as out:
         np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
     tmp.replace(path)
@@ -276,6 +288,6 @@ def distill(
         stats["fit_paragraphs"] = len(texts)
         names = ", ".join(sorted({p.name if p.is_dir() else p.parent.name for p in fit_corpus}))
         made = f"fitted to the model's vectors of {len(texts)} paragraphs of {names}"
-    stats["bytes"] = write_table(path, words, freq, rows, made)
+    stats["bytes"] = write_table(path, words, freq, rows, made, space)
     stats["seconds"] = time.perf_counter() - started
     return stats

@@ -35,7 +35,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import filters, semantic
+from . import filters, query_model, semantic
 from .analysis import analyze
 from .columns import doc_table
 from .config import IndexConfig
@@ -166,6 +166,12 @@ def meaning_of(
     df = {t: searcher.doc_frequency("text", t) for t in set(analyzed)}
     total = int(searcher.reader().field_length("text"))
     vector = semantic.query_vector(analyzed, df, total, table)
+    # the transformer's own vector of the query, when installed (a query with syntax is a
+    # constraint: its words' vector alone)
+    if config.semantic_model_weight > 0 and is_plain(words):
+        model = query_model.query_model()
+        if model is not None:
+            vector = query_model.mixed(vector, model.vector(words), config.semantic_model_weight)
     if vector is None:
         return None, {}, NO_MEANING
     if not near:

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("paragraphs",),  # Article -> Paragraphs
     ("analysis",),  # text -> terms
     ("semantic",),  # terms -> vectors
+    ("query_model",),  # a query -> the transformer's vector (the semantic extra)
     (
         "schema",
         "whoosh_internals",
@@ -68,6 +69,7 @@ QUERYING = {
     "export",
     "feeds",
     "suggest",
+    "query_model",
 }
 #: What webui may import from the library.
 WEBUI_ALLOWED = {
