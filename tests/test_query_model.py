@@ -96,3 +96,18 @@ def test_mixing_weighs_the_model_and_the_words() -> None:
     assert query_model.mixed(words, model, 0.0) is words
     assert query_model.mixed(None, model, 0.5) is model
     assert query_model.mixed(words, None, 0.5) is words
+
+
+def test_warm_loads_the_model_before_the_first_search(make_engine: Any, fresh_models: None) -> None:
+    engine = make_engine(MEANING_CORPUS)
+    engine.reindex()
+    assert query_model._MODELS == {}
+    engine.warm()
+    model = query_model.query_model()
+    assert model is not None and "news" in model._kept  # its weights were read by a first call
+    off = type(engine)(replace(engine.config, semantic_model_weight=0.0))
+    monkeypatch_models: dict[str, Any] = {}
+    query_model._MODELS = monkeypatch_models  # restored by the fixture
+    off.warm()
+    assert monkeypatch_models == {}  # weight 0: the model is never loaded
+    off.close()
