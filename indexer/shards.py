@@ -482,7 +482,13 @@ def _one_per_article(table: DocTable, matches: np.ndarray) -> np.ndarray:
 # --- restrict: filters as a mask ---------------------------------------------------------------
 
 
-_MASKS: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], np.ndarray] = OrderedDict()
+# The caches below are keyed by ``id(table.live)``, one array per generation. Each entry
+# holds that array too: while the entry exists its id cannot be given to a later
+# generation's array (an id is reused once its object is freed), which would hand one
+# index's mask to another.
+_MASKS: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], tuple[np.ndarray, np.ndarray]] = (
+    OrderedDict()
+)
 _MASKS_KEPT = 16
 _masks_lock = threading.Lock()
 
@@ -494,14 +500,14 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
     key = (id(table.live), pairs)
     with _masks_lock:
         found = _MASKS.get(key)
-        if found is not None:
+        if found is not None and found[0] is table.live:
             _MASKS.move_to_end(key)
-            return found
+            return found[1]
     mask = np.ones(table.size, dtype=bool)
     for name, value in pairs:
         mask &= _filter_mask(table, name, value)
     with _masks_lock:
-        _MASKS[key] = mask
+        _MASKS[key] = (table.live, mask)
         while len(_MASKS) > _MASKS_KEPT:
             _MASKS.popitem(last=False)
     return mask
@@ -510,21 +516,22 @@ def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.
 #: Result sets a shard streams at once (exports of everything); the oldest is dropped beyond.
 STREAMS_KEPT = 8
 
-_SEEN: OrderedDict[tuple[int, tuple[int, int]], np.ndarray] = OrderedDict()
+_SEEN: OrderedDict[tuple[int, tuple[int, int]], tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
 
 def first_seen_codes(table: DocTable, index_dir: Path) -> np.ndarray:
     """When each global article code was first indexed (epoch seconds; 0: not recorded)."""
     key = (id(table.live), storage.first_seen_version(index_dir))
     with _masks_lock:
-        found = _SEEN.get(key)
-    if found is None:
-        seen = storage.read_first_seen(index_dir)
-        found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
-        with _masks_lock:
-            _SEEN[key] = found
-            while len(_SEEN) > 4:
-                _SEEN.popitem(last=False)
+        entry = _SEEN.get(key)
+    if entry is not None and entry[0] is table.live:
+        return entry[1]
+    seen = storage.read_first_seen(index_dir)
+    found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
+    with _masks_lock:
+        _SEEN[key] = (table.live, found)
+        while len(_SEEN) > 4:
+            _SEEN.popitem(last=False)
     return found
 
 
@@ -714,7 +721,7 @@ class LocalShards:
         return np.zeros(len(docs), dtype=np.int64)
 
 
-_STATS: OrderedDict[int, GlobalStats] = OrderedDict()
+_STATS: OrderedDict[tuple[int, str], tuple[np.ndarray, GlobalStats]] = OrderedDict()
 
 
 def local_shards(searcher: Searcher, config: IndexConfig) -> LocalShards:
@@ -725,13 +732,15 @@ def local_shards(searcher: Searcher, config: IndexConfig) -> LocalShards:
     if shard is None:
         shard = Shard(searcher, config)
         searcher._byline_shard = shard
-    key = id(shard.table.live)  # one per generation (its segments and deletions)
+    # one per generation (its segments and deletions) and idf formula
+    key = (id(shard.table.live), config.bm25_idf)
     with _masks_lock:
-        stats = _STATS.get(key)
+        entry = _STATS.get(key)
+    stats = entry[1] if entry is not None and entry[0] is shard.table.live else None
     if stats is None:
         stats = merge_stats([shard.stats_part()], config.bm25_idf)
         with _masks_lock:
-            _STATS[key] = stats
+            _STATS[key] = (shard.table.live, stats)
             while len(_STATS) > 4:
                 _STATS.popitem(last=False)
     searcher.weighting.collection = stats

@@ -188,3 +188,28 @@ def test_a_fetch_for_a_forgotten_query_says_to_search_again(make_engine: Any) ->
         shard = Shard(s, e.config)
         with pytest.raises(LookupError, match="search again"):
             shard.fetch(FetchSpec("no-such-query", (), frozenset(), True, False, (), ()))
+
+
+def test_a_filter_mask_cached_for_a_freed_generation_is_never_handed_to_another(
+    make_engine: Any,
+) -> None:
+    """Masks are keyed by ``id(table.live)``; ids are reused once an array is freed. A
+    cached entry holds its array, and one whose array is not this table's is not used."""
+    from indexer import shards
+    from indexer.columns import doc_table
+
+    e = make_engine(_archive(), segment_paragraphs=60)
+    e.reindex()
+    pairs = (("source", "bbc"),)
+    with e._searcher() as s:
+        table = doc_table(s)
+        right = shards.restriction_mask(table, pairs)
+        assert right is not None and 0 < int(right.sum()) < table.size
+        key = (id(table.live), pairs)
+        assert shards._MASKS[key][0] is table.live  # the entry keeps its generation's array
+        # what a freed generation whose array had the same id would have left behind
+        shards._MASKS[key] = (np.ones(1, dtype=bool), np.ones(table.size, dtype=bool))
+        again = shards.restriction_mask(table, pairs)
+        assert again is not None and (again == right).all()
+        page = e.search("oil", source="bbc", per_article=None, per_page=50)
+        assert page.hits and {h.source for h in page.hits} == {"bbc"}
