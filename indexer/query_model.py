@@ -54,6 +54,8 @@ class QueryModel:
                 v = (raw - self._mean) @ self._basis.T
                 norm = float(np.linalg.norm(v))
                 found = (v / norm).astype(np.float32) if norm > 0 else None
+                if found is not None:
+                    found.setflags(write=False)  # kept and shared by every search of it
             self._kept[text] = found
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
