@@ -708,7 +708,7 @@ def evaluate(
     from indexer.evaluation import evaluate_known_items, trec_run_lines
 
     config = IndexConfig.from_env()
-    if mode != "lexical":
+    if mode != "lexical" and not as_json:
         from indexer.query_model import query_model
 
         if config.semantic_model_weight > 0 and query_model() is not None:
