@@ -49,8 +49,12 @@ class QueryModel:
                 self._kept.move_to_end(text)
                 return self._kept[text]
             found = None
-            if text:
-                raw = np.asarray(self._model.query([text]), dtype=np.float32)[0]
+            try:
+                raw = np.asarray(self._model.query([text]), dtype=np.float32)[0] if text else None
+            except Exception as exc:  # the model failed on this text: its words' vector alone
+                log.warning("the query model failed on a query (%s): its words' vector alone", exc)
+                return None
+            if raw is not None:
                 v = (raw - self._mean) @ self._basis.T
                 norm = float(np.linalg.norm(v))
                 found = (v / norm).astype(np.float32) if norm > 0 else None

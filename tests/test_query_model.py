@@ -132,3 +132,21 @@ def test_a_model_that_does_not_load_leaves_the_static_vectors(
     engine.reindex()
     page = engine.search("musician death", mode="semantic")  # no error: the words' vectors
     assert page.hits[0].article_id == "heart" and page.notice is None
+
+
+def test_a_query_the_model_fails_on_is_searched_with_its_words_vector(
+    make_engine: Any, fresh_models: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(MEANING_CORPUS)
+    engine.reindex()
+    model = query_model.query_model()
+    assert model is not None
+
+    def fails(texts: list[str]) -> Any:
+        raise RuntimeError("tokenizer error")
+
+    model._model.query = fails  # type: ignore[method-assign]
+    with caplog.at_level("WARNING", logger="byline"):
+        page = engine.search("musician death", mode="semantic")
+    assert page.hits[0].article_id == "heart" and page.notice is None
+    assert "the query model failed on a query (tokenizer error)" in caplog.text
