@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from whoosh import query as wq
@@ -482,57 +483,68 @@ def _one_per_article(table: DocTable, matches: np.ndarray) -> np.ndarray:
 # --- restrict: filters as a mask ---------------------------------------------------------------
 
 
-# The caches below are keyed by ``id(table.live)``, one array per generation. Each entry
-# holds that array too: while the entry exists its id cannot be given to a later
-# generation's array (an id is reused once its object is freed), which would hand one
-# index's mask to another.
-_MASKS: OrderedDict[tuple[int, tuple[tuple[str, str], ...]], tuple[np.ndarray, np.ndarray]] = (
-    OrderedDict()
-)
-_MASKS_KEPT = 16
 _masks_lock = threading.Lock()
+T = TypeVar("T")
+
+
+class PerGeneration(Generic[T]):
+    """Values made once per generation (its ``table.live`` array) and key, the oldest dropped.
+
+    Keyed by ``id(live)``; each entry holds ``live`` too, so while it exists that id
+    cannot be given to a later generation's array (an id is reused once its object is
+    freed), which would hand one index's mask to another.
+    """
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self.items: OrderedDict[tuple[int, Hashable], tuple[np.ndarray, T]] = OrderedDict()
+
+    def get(self, live: np.ndarray, key: Hashable, make: Callable[[], T]) -> T:
+        at = (id(live), key)
+        with _masks_lock:
+            entry = self.items.get(at)
+            if entry is not None and entry[0] is live:
+                self.items.move_to_end(at)
+                return entry[1]
+        value = make()
+        with _masks_lock:
+            self.items[at] = (live, value)
+            while len(self.items) > self.kept:
+                self.items.popitem(last=False)
+        return value
+
+
+_MASKS: PerGeneration[np.ndarray] = PerGeneration(16)
 
 
 def restriction_mask(table: DocTable, pairs: tuple[tuple[str, str], ...]) -> np.ndarray | None:
     """The documents every filter allows (None without filters); QueryError for a bad value."""
     if not pairs:
         return None
-    key = (id(table.live), pairs)
-    with _masks_lock:
-        found = _MASKS.get(key)
-        if found is not None and found[0] is table.live:
-            _MASKS.move_to_end(key)
-            return found[1]
-    mask = np.ones(table.size, dtype=bool)
-    for name, value in pairs:
-        mask &= _filter_mask(table, name, value)
-    with _masks_lock:
-        _MASKS[key] = (table.live, mask)
-        while len(_MASKS) > _MASKS_KEPT:
-            _MASKS.popitem(last=False)
-    return mask
+
+    def make() -> np.ndarray:
+        mask = np.ones(table.size, dtype=bool)
+        for name, value in pairs:
+            mask &= _filter_mask(table, name, value)
+        return mask
+
+    return _MASKS.get(table.live, pairs, make)
 
 
 #: Result sets a shard streams at once (exports of everything); the oldest is dropped beyond.
 STREAMS_KEPT = 8
 
-_SEEN: OrderedDict[tuple[int, tuple[int, int]], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_SEEN: PerGeneration[np.ndarray] = PerGeneration(4)
 
 
 def first_seen_codes(table: DocTable, index_dir: Path) -> np.ndarray:
     """When each global article code was first indexed (epoch seconds; 0: not recorded)."""
-    key = (id(table.live), storage.first_seen_version(index_dir))
-    with _masks_lock:
-        entry = _SEEN.get(key)
-    if entry is not None and entry[0] is table.live:
-        return entry[1]
-    seen = storage.read_first_seen(index_dir)
-    found = np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
-    with _masks_lock:
-        _SEEN[key] = (table.live, found)
-        while len(_SEEN) > 4:
-            _SEEN.popitem(last=False)
-    return found
+
+    def make() -> np.ndarray:
+        seen = storage.read_first_seen(index_dir)
+        return np.asarray([seen.get(aid, 0) for aid in table.article_ids()], dtype=np.int64)
+
+    return _SEEN.get(table.live, storage.first_seen_version(index_dir), make)
 
 
 def since_mask(table: DocTable, index_dir: Path, since: int) -> np.ndarray:
@@ -721,7 +733,7 @@ class LocalShards:
         return np.zeros(len(docs), dtype=np.int64)
 
 
-_STATS: OrderedDict[tuple[int, str], tuple[np.ndarray, GlobalStats]] = OrderedDict()
+_STATS: PerGeneration[GlobalStats] = PerGeneration(4)
 
 
 def local_shards(searcher: Searcher, config: IndexConfig) -> LocalShards:
@@ -733,15 +745,10 @@ def local_shards(searcher: Searcher, config: IndexConfig) -> LocalShards:
         shard = Shard(searcher, config)
         searcher._byline_shard = shard
     # one per generation (its segments and deletions) and idf formula
-    key = (id(shard.table.live), config.bm25_idf)
-    with _masks_lock:
-        entry = _STATS.get(key)
-    stats = entry[1] if entry is not None and entry[0] is shard.table.live else None
-    if stats is None:
-        stats = merge_stats([shard.stats_part()], config.bm25_idf)
-        with _masks_lock:
-            _STATS[key] = (shard.table.live, stats)
-            while len(_STATS) > 4:
-                _STATS.popitem(last=False)
+    stats = _STATS.get(
+        shard.table.live,
+        config.bm25_idf,
+        lambda: merge_stats([shard.stats_part()], config.bm25_idf),
+    )
     searcher.weighting.collection = stats
     return LocalShards(shard, stats)

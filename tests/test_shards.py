@@ -206,9 +206,9 @@ def test_a_filter_mask_cached_for_a_freed_generation_is_never_handed_to_another(
         right = shards.restriction_mask(table, pairs)
         assert right is not None and 0 < int(right.sum()) < table.size
         key = (id(table.live), pairs)
-        assert shards._MASKS[key][0] is table.live  # the entry keeps its generation's array
+        assert shards._MASKS.items[key][0] is table.live  # the entry keeps its generation's array
         # what a freed generation whose array had the same id would have left behind
-        shards._MASKS[key] = (np.ones(1, dtype=bool), np.ones(table.size, dtype=bool))
+        shards._MASKS.items[key] = (np.ones(1, dtype=bool), np.ones(table.size, dtype=bool))
         again = shards.restriction_mask(table, pairs)
         assert again is not None and (again == right).all()
         page = e.search("oil", source="bbc", per_article=None, per_page=50)
