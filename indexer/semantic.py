@@ -71,6 +71,7 @@ _TABLES: dict[tuple[str, str], TermVectors | None] = {}
 def term_vectors(stemmer: str, path: Path | None = None) -> TermVectors | None:
     """The table grouped by ``stemmer``'s stems (once per process), or None without a table."""
     path = path or TABLE_FILE
+    table_digest(path)  # pinned with the table: segments record the table they were made from
     key = (stemmer, str(path))
     with _LOCK:
         if key in _TABLES:
@@ -79,7 +80,7 @@ def term_vectors(stemmer: str, path: Path | None = None) -> TermVectors | None:
         return found
 
 
-_DIGESTS: dict[tuple[str, int, int], str] = {}
+_DIGESTS: dict[str, str] = {}
 
 
 def table_digest(path: Path | None = None) -> str:
@@ -87,21 +88,27 @@ def table_digest(path: Path | None = None) -> str:
 
     Each segment records it, so an index whose vectors came from another table (after
     ``manage.py distill``, or an upgrade that ships a new one) is rebuilt, not mixed.
+    Taken once per process, like the table itself (:func:`term_vectors`): a process
+    that keeps the table it first read also keeps its digest, so what it writes and
+    compares names the table it uses, and a search costs no look at the file.
     """
     path = path or TABLE_FILE
+    with _LOCK:
+        if str(path) not in _DIGESTS:
+            _DIGESTS[str(path)] = _file_digest(path)
+        return _DIGESTS[str(path)]
+
+
+def _file_digest(path: Path) -> str:
     try:
-        st = path.stat()
+        f = path.open("rb")
     except FileNotFoundError:
         return "none"
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    with _LOCK:
-        if key not in _DIGESTS:
-            h = hashlib.blake2b(digest_size=8)
-            with path.open("rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            _DIGESTS[key] = h.hexdigest()
-        return _DIGESTS[key]
+    h = hashlib.blake2b(digest_size=8)
+    with f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 #: Words turned into float at a time while the table is grouped by stem (bounds the load's memory).
