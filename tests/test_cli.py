@@ -142,6 +142,16 @@ def test_export_and_related(runner: CliRunner, seed_config: IndexConfig) -> None
     assert related.exit_code == 0 and json.loads(related.output) == []  # nothing else in the seeds
 
 
+def test_distills_options_default_to_the_distillers_own_settings() -> None:
+    """The CLI keeps indexer.distill unimported until the command runs (its defaults are
+    literals there): they must stay the distiller's."""
+    from indexer import distill
+
+    params = {p.name: p.default for p in cli.commands["distill"].params}
+    assert params["words"] == distill.VOCABULARY
+    assert params["fit_paragraphs"] == distill.FIT_PARAGRAPHS
+
+
 def test_distill_refuses_a_fitting_corpus_without_paragraphs(
     runner: CliRunner, tmp_path: Path
 ) -> None:
